@@ -1,0 +1,34 @@
+# Two entry points for people: `make serve` and `make test`.
+# Both bootstrap the virtual environment on a fresh machine.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8080
+
+.PHONY: serve test lint format validate clean
+
+$(BIN)/healthtech-lod: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+serve: $(BIN)/healthtech-lod
+	$(BIN)/healthtech-lod serve --host $(HOST) --port $(PORT)
+
+test: $(BIN)/healthtech-lod
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/healthtech-lod validate
+	$(BIN)/pytest
+
+validate: $(BIN)/healthtech-lod
+	$(BIN)/healthtech-lod validate
+
+format: $(BIN)/healthtech-lod
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,95 @@
+"""Where the dataset's files live and which named graph each one fills.
+
+The layout is the contract between the repository and every consumer (the
+validator, the service, the build):
+
+- ``ontology/*.ttl``    -> ``graph/ontology``
+- ``data/{slug}.ttl``   -> ``graph/{slug}`` (one per source document, plus
+  ``reference`` and ``queries``)
+- ``seeds/sources.ttl`` -> ``graph/sources``
+- ``shapes/*.ttl`` are the SHACL shapes; they are not part of the dataset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Dataset, Graph, URIRef
+
+from .namespaces import GRAPH
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class DatasetSyntaxError(Exception):
+    """A file of the dataset does not parse; the message names the file and line."""
+
+    def __init__(self, path: Path, line: int | None, message: str) -> None:
+        self.path = path
+        self.line = line
+        where = f"{path}:{line}" if line else str(path)
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class DatasetFile:
+    """One Turtle file of the dataset and the IRI of the named graph it fills."""
+
+    path: Path
+    graph: str
+
+    @property
+    def graph_slug(self) -> str:
+        return self.graph.rsplit("/", 1)[-1]
+
+
+def dataset_files(root: Path = REPO_ROOT) -> list[DatasetFile]:
+    """The dataset's files in a stable order: ontology, data, sources."""
+    files = [DatasetFile(p, str(GRAPH["ontology"])) for p in sorted(root.glob("ontology/*.ttl"))]
+    files += [DatasetFile(p, str(GRAPH[p.stem])) for p in sorted(root.glob("data/*.ttl"))]
+    sources = root / "seeds" / "sources.ttl"
+    if sources.exists():
+        files.append(DatasetFile(sources, str(GRAPH["sources"])))
+    return files
+
+
+def shape_files(root: Path = REPO_ROOT) -> list[Path]:
+    return sorted(root.glob("shapes/*.ttl"))
+
+
+def check_syntax(path: Path) -> None:
+    """Parse ``path`` with Oxigraph's strict Turtle parser; raise DatasetSyntaxError."""
+    try:
+        for _ in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
+            pass
+    except SyntaxError as err:
+        raise DatasetSyntaxError(path, err.lineno, err.msg) from err
+
+
+def load_rdflib(root: Path = REPO_ROOT) -> Dataset:
+    """The whole dataset as an rdflib Dataset, one named graph per file group."""
+    ds = Dataset()
+    for f in dataset_files(root):
+        check_syntax(f.path)
+        ds.graph(URIRef(f.graph)).parse(f.path, format="turtle")
+    return ds
+
+
+def load_graph(paths: list[Path]) -> Graph:
+    """Several Turtle files merged into one rdflib Graph (for SHACL)."""
+    g = Graph()
+    for p in paths:
+        check_syntax(p)
+        g.parse(p, format="turtle")
+    return g
+
+
+def load_oxigraph(root: Path = REPO_ROOT, store: ox.Store | None = None) -> ox.Store:
+    """Load every file into its named graph of an Oxigraph store (in memory by default)."""
+    store = store if store is not None else ox.Store()
+    for f in dataset_files(root):
+        check_syntax(f.path)
+        store.load(path=str(f.path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(f.graph))
+    return store
