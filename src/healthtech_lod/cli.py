@@ -1,0 +1,68 @@
+"""The `healthtech-lod` command: thin wrappers around the library."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .dataset import REPO_ROOT
+
+
+@click.group()
+@click.version_option(package_name="healthtech-lod")
+def main() -> None:
+    """Linked open data on Luxembourg's health-technology ecosystem."""
+
+
+@main.command()
+@click.option(
+    "--root",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=REPO_ROOT,
+    show_default=True,
+    help="Repository root holding ontology/, data/, seeds/ and shapes/.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "turtle"]),
+    default="text",
+    show_default=True,
+    help="text: a readable report; turtle: the SHACL validation report as RDF.",
+)
+def validate(root: Path, fmt: str) -> None:
+    """Parse every file, check the data against the SHACL shapes, print a report.
+
+    Exits 1 on a syntax error or any violation.
+    """
+    from .validation import validate_repository
+
+    report = validate_repository(root)
+    if fmt == "turtle":
+        click.echo(report.report_graph.serialize(format="turtle"))
+    else:
+        click.echo(report.as_text())
+    sys.exit(0 if report.conforms else 1)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+@click.option("--base-uri", default=None, help="Canonical base IRI (default: w3id.org).")
+@click.option(
+    "--store",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="On-disk store made by `healthtech-lod build` (default: load the files in memory).",
+)
+@click.option("--dev", is_flag=True, help="Flask's development server with the reloader.")
+def serve(
+    host: str, port: int, workers: int, base_uri: str | None, store: Path | None, dev: bool
+) -> None:
+    """Serve the dataset: SPARQL endpoint, entity documents, downloads."""
+    from .server import run
+
+    run(host=host, port=port, workers=workers, base_uri=base_uri, store=store, dev=dev)
