@@ -133,6 +133,28 @@ def _graph_stats(files: list[DatasetFile], per_file: dict[Path, Graph], root: Pa
     return stats
 
 
+def _message(report: Graph, shapes: Graph, result: Node) -> str:
+    """The clearest message for a SHACL result.
+
+    pySHACL's defaults are cryptic for two components, so they are reworded:
+    a closed-shape violation names the property as not part of the model, and
+    a failed ``sh:node`` uses the message of the nested shape.
+    """
+    component = report.value(result, SH.sourceConstraintComponent)
+    if component == SH.ClosedConstraintComponent:
+        path = _short(report.value(result, SH.resultPath))
+        return f"{path} is not a property this kind of entity may have (misspelt, or not in the model)."
+    if component == SH.NodeConstraintComponent:
+        source_shape = report.value(result, SH.sourceShape)
+        nested = shapes.value(source_shape, SH.node) if source_shape is not None else None
+        nested_messages = [m for m in shapes.objects(nested, SH.message)] if nested else []
+        english = [m for m in nested_messages if getattr(m, "language", None) in ("en", None)]
+        if english:
+            return str(english[0])
+    message = report.value(result, SH.resultMessage)
+    return str(message) if message else "does not conform"
+
+
 def undefined_terms(data: Graph, ontology: Graph) -> dict[URIRef, set[URIRef]]:
     """Every ``lht:`` term used in ``data`` that ``ontology`` does not define, with its users."""
     defined = {s for s in ontology.subjects(RDF.type, None) if isinstance(s, URIRef)}
@@ -190,7 +212,7 @@ def validate_repository(root: Path = REPO_ROOT) -> Report:
     for result in report_graph.subjects(RDF.type, SH.ValidationResult):
         focus = report_graph.value(result, SH.focusNode)
         severity = report_graph.value(result, SH.resultSeverity)
-        message = report_graph.value(result, SH.resultMessage)
+        message = _message(report_graph, shapes, result)
         violations.append(
             Violation(
                 focus=str(focus),
@@ -199,7 +221,7 @@ def validate_repository(root: Path = REPO_ROOT) -> Report:
                 if not isinstance(report_graph.value(result, SH.resultPath), BNode)
                 else "(complex path)",
                 value=_short(report_graph.value(result, SH.value)),
-                message=str(message) if message else "does not conform",
+                message=message,
                 files=tuple(sorted(subject_files.get(focus, ()))) if focus is not None else (),
                 severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
             )

@@ -1,0 +1,85 @@
+"""The real data: provenance, vocabulary and links hold across the whole dataset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset, Graph, URIRef
+from rdflib.namespace import DCTERMS, OWL, RDF
+
+from healthtech_lod.dataset import REPO_ROOT, dataset_files, load_rdflib
+from healthtech_lod.namespaces import GRAPH, ID, LHT, SCHEMA, SOURCE
+from healthtech_lod.validation import undefined_terms
+
+SHARED_SEEDS = sorted((REPO_ROOT / "seeds").glob("*.txt"))
+
+
+@pytest.fixture(scope="module")
+def dataset() -> Dataset:
+    return load_rdflib(REPO_ROOT)
+
+
+@pytest.fixture(scope="module")
+def union(dataset: Dataset) -> Graph:
+    g = Graph()
+    for s, p, o, _ in dataset.quads((None, None, None, None)):
+        g.add((s, p, o))
+    return g
+
+
+def source_documents(dataset: Dataset) -> list[URIRef]:
+    sources = dataset.graph(GRAPH["sources"])
+    return sorted(s for s in sources.subjects(RDF.type, LHT.SourceDocument))
+
+
+def test_five_seed_documents_are_described(dataset: Dataset) -> None:
+    assert len(SHARED_SEEDS) == 5
+    sources = dataset.graph(GRAPH["sources"])
+    encodings = {str(o).rsplit("/", 1)[-1] for o in sources.objects(None, SCHEMA.encoding)}
+    assert encodings == {p.name for p in SHARED_SEEDS}
+
+
+
+def test_every_source_document_has_its_own_graph(dataset: Dataset) -> None:
+    graphs = {f.graph for f in dataset_files(REPO_ROOT)}
+    for doc in source_documents(dataset):
+        slug = doc[len(SOURCE) :]
+        graph = GRAPH[slug]
+        assert str(graph) in graphs, f"no data/{slug}.ttl for {doc}"
+        assert len(dataset.graph(graph)) > 50, f"graph {slug} says almost nothing"
+
+
+def test_every_entity_in_a_source_graph_names_that_source(dataset: Dataset) -> None:
+    for doc in source_documents(dataset):
+        g = dataset.graph(GRAPH[doc[len(SOURCE) :]])
+        missing = sorted(
+            str(s)
+            for s in set(g.subjects())
+            if isinstance(s, URIRef) and s.startswith(ID) and (s, DCTERMS.source, doc) not in g
+        )
+        assert not missing, f"in graph of {doc}, entities without dcterms:source: {missing}"
+
+
+def test_no_undefined_vocabulary_term(union: Graph, dataset: Dataset) -> None:
+    ontology = dataset.graph(GRAPH["ontology"])
+    assert undefined_terms(union, ontology) == {}
+
+
+def test_no_dangling_entity_iri(union: Graph) -> None:
+    used = {o for o in union.objects() if isinstance(o, URIRef) and o.startswith(ID)}
+    described = {s for s in union.subjects(RDF.type, None) if isinstance(s, URIRef)}
+    assert sorted(used - described) == []
+
+
+def test_model_doc_lists_every_vocabulary_term(dataset: Dataset) -> None:
+    ontology = dataset.graph(GRAPH["ontology"])
+    model = Path(REPO_ROOT / "docs" / "model.md").read_text(encoding="utf-8")
+    terms = [
+        s
+        for kind in (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty)
+        for s in ontology.subjects(RDF.type, kind)
+    ]
+    assert terms
+    missing = [t for t in terms if f"`lht:{t[len(LHT) :]}`" not in model]
+    assert missing == []
