@@ -40,7 +40,6 @@ def test_five_seed_documents_are_described(dataset: Dataset) -> None:
     assert encodings == {p.name for p in SHARED_SEEDS}
 
 
-
 def test_every_source_document_has_its_own_graph(dataset: Dataset) -> None:
     graphs = {f.graph for f in dataset_files(REPO_ROOT)}
     for doc in source_documents(dataset):

@@ -63,7 +63,9 @@ def problems_for(report: Report, focus: URIRef) -> list[str]:
 def test_missing_label_is_named(tmp_path: Path) -> None:
     root = copy_dataset(tmp_path)
     belval = ID["belval"]
-    break_file(root, REFERENCE, lambda g: g.remove((belval, RDFS.label, Literal("Belval", lang="en"))))
+    break_file(
+        root, REFERENCE, lambda g: g.remove((belval, RDFS.label, Literal("Belval", lang="en")))
+    )
     report = validate_repository(root)
     assert not report.conforms
     problems = problems_for(report, belval)
@@ -150,7 +152,9 @@ def test_cli_exit_codes_and_turtle_report(tmp_path: Path) -> None:
 
     root = copy_dataset(tmp_path)
     break_file(
-        root, REFERENCE, lambda g: g.remove((ID["belval"], RDFS.label, Literal("Belval", lang="fr")))
+        root,
+        REFERENCE,
+        lambda g: g.remove((ID["belval"], RDFS.label, Literal("Belval", lang="fr"))),
     )
     broken = runner.invoke(main, ["validate", "--root", str(root)])
     assert broken.exit_code == 1

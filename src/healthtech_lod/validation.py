@@ -112,7 +112,9 @@ def _label(graph: Graph, node: Node) -> str | None:
     return None
 
 
-def _graph_stats(files: list[DatasetFile], per_file: dict[Path, Graph], root: Path) -> list[GraphStats]:
+def _graph_stats(
+    files: list[DatasetFile], per_file: dict[Path, Graph], root: Path
+) -> list[GraphStats]:
     by_graph: dict[str, list[DatasetFile]] = defaultdict(list)
     for f in files:
         by_graph[f.graph].append(f)
@@ -143,7 +145,7 @@ def _message(report: Graph, shapes: Graph, result: Node) -> str:
     component = report.value(result, SH.sourceConstraintComponent)
     if component == SH.ClosedConstraintComponent:
         path = _short(report.value(result, SH.resultPath))
-        return f"{path} is not a property this kind of entity may have (misspelt, or not in the model)."
+        return f"{path} is not a property this kind of entity may have (misspelt, or not modelled)."
     if component == SH.NodeConstraintComponent:
         source_shape = report.value(result, SH.sourceShape)
         nested = shapes.value(source_shape, SH.node) if source_shape is not None else None
