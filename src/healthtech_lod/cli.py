@@ -66,3 +66,37 @@ def serve(
     from .server import run
 
     run(host=host, port=port, workers=workers, base_uri=base_uri, store=store, dev=dev)
+
+
+@main.command()
+@click.option(
+    "--organisations",
+    "-n",
+    type=click.IntRange(min=10),
+    required=True,
+    help="How many organisations (about 67 statements each, everything included).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    required=True,
+    help="Output file: .nq (N-Quads) or .trig (TriG), one graph per source; .ttl, one graph.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same bytes.")
+def generate(organisations: int, out: Path, seed: int) -> None:
+    """Write a synthetic ecosystem, for benchmarks (same vocabulary and shapes as the data).
+
+    1 500 organisations give about 100 k statements, 15 000 about 1 M, 150 000 about 10 M.
+    """
+    from .generate import FORMATS, progress_total, write_ecosystem
+
+    if out.suffix not in FORMATS:
+        raise click.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--out")
+    with click.progressbar(
+        length=progress_total(organisations),
+        label=f"Generating {organisations} organisations",
+        file=sys.stderr,
+        hidden=organisations < 5000,
+    ) as bar:
+        count = write_ecosystem(out, organisations, seed=seed, on_progress=bar.update)
+    click.echo(f"{count} statements ({count / organisations:.1f} per organisation) in {out}")

@@ -1,0 +1,140 @@
+"""The synthetic ecosystem: valid with the real data, deterministic, linear, a graph per source."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+
+from healthtech_lod.cli import main
+from healthtech_lod.dataset import REPO_ROOT, load_oxigraph
+from healthtech_lod.generate import (
+    KINDS,
+    SOURCES,
+    load_reference,
+    statements,
+    write_ecosystem,
+)
+from healthtech_lod.namespaces import DCTERMS, ID, LHT, RDF, RDFS
+from healthtech_lod.validation import validate_repository
+
+TYPE = ox.NamedNode(str(RDF.type))
+LABEL = ox.NamedNode(str(RDFS.label))
+SOURCE_OF = ox.NamedNode(str(DCTERMS.source))
+SOURCE_DOCUMENT = ox.NamedNode(f"{LHT}SourceDocument")
+SOURCE_GRAPHS = {source.graph: source.iri for source in SOURCES}
+
+
+def load(path: Path) -> ox.Store:
+    store = ox.Store()
+    store.bulk_load(path=str(path), format=ox.RdfFormat.from_extension(path.suffix[1:]))
+    return store
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> ox.Store:
+    """A small ecosystem (20 organisations) as TriG, loaded in a store."""
+    path = tmp_path_factory.mktemp("generated") / "small.trig"
+    write_ecosystem(path, 20, seed=1)
+    return load(path)
+
+
+def test_conforms_to_the_shapes_with_the_real_data(tmp_path: Path) -> None:
+    for folder in ("ontology", "data", "shapes"):
+        shutil.copytree(REPO_ROOT / folder, tmp_path / folder)
+    (tmp_path / "seeds").mkdir()
+    shutil.copy(REPO_ROOT / "seeds" / "sources.ttl", tmp_path / "seeds" / "sources.ttl")
+    write_ecosystem(tmp_path / "data" / "synthetic.ttl", 20, seed=5)
+    report = validate_repository(tmp_path)
+    assert report.conforms, report.as_text()
+    assert {g.graph for g in report.graphs} >= {"synthetic", "pioneers-2026", "reference"}
+
+
+def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path) -> None:
+    for name, seed in (("a", 3), ("b", 3), ("c", 4)):
+        write_ecosystem(tmp_path / f"{name}.nq", 30, seed=seed)
+    first = (tmp_path / "a.nq").read_bytes()
+    assert first == (tmp_path / "b.nq").read_bytes()
+    assert first != (tmp_path / "c.nq").read_bytes()
+
+
+def test_size_grows_linearly_with_the_organisations() -> None:
+    reference = load_reference()
+    counts = {n: sum(1 for _ in statements(n, seed=2, reference=reference)) for n in (400, 800)}
+    for n, count in counts.items():
+        assert 55 <= count / n <= 80, f"{count / n:.1f} statements per organisation for {n}"
+    assert 1.8 <= counts[800] / counts[400] <= 2.2, counts
+
+
+def test_one_named_graph_per_source_document(small: ox.Store) -> None:
+    assert set(small.named_graphs()) == set(SOURCE_GRAPHS)
+    assert not list(small.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    for graph, source in SOURCE_GRAPHS.items():
+        assert source.value.startswith("https://w3id.org/lu-healthtech/id/source/synthetic-")
+        assert graph.value.startswith("https://w3id.org/lu-healthtech/graph/synthetic-")
+        assert list(small.quads_for_pattern(source, TYPE, SOURCE_DOCUMENT, graph)), graph
+        sources = {q.object for q in small.quads_for_pattern(None, SOURCE_OF, None, graph)}
+        assert sources == {source}, f"{graph} names other sources: {sources - {source}}"
+        subjects = {
+            q.subject
+            for q in small.quads_for_pattern(None, None, None, graph)
+            if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(str(ID))
+        }
+        unsourced = {
+            s for s in subjects - {source} if ox.Quad(s, SOURCE_OF, source, graph) not in small
+        }
+        assert not unsourced, f"in {graph}, entities without dcterms:source: {unsourced}"
+
+
+def test_every_organisation_class_with_labels_in_both_languages(tmp_path: Path) -> None:
+    path = tmp_path / "orgs.nq"
+    write_ecosystem(path, 200, seed=8)
+    store = load(path)
+    members = {kind.cls: set() for kind in KINDS}
+    for cls, found in members.items():
+        found.update(q.subject for q in store.quads_for_pattern(None, TYPE, cls))
+    assert all(members.values()), "an organisation class has no member"
+    assert len(members[KINDS[0].cls]) > sum(len(m) for m in members.values()) / 2
+    for org in set().union(*members.values()):
+        labels = {q.object for q in store.quads_for_pattern(org, LABEL, None)}
+        assert sorted(label.language for label in labels) == ["en", "fr"], (org, labels)
+
+
+def test_slugs_are_prefixed_and_never_collide_with_real_ones(small: ox.Store) -> None:
+    described = ox.NamedNode("https://schema.org/description")
+    home = {q.subject for q in small.quads_for_pattern(None, described, None)}
+    slugs = {s.value.removeprefix(str(ID)) for s in home}
+    assert all(slug.startswith("syn-") or slug.startswith("source/synthetic-") for slug in slugs)
+    real = load_oxigraph(REPO_ROOT)
+    assert not {q.subject for q in real.quads_for_pattern(None, TYPE, None)} & home
+
+
+def test_formats_by_extension_hold_the_same_statements(tmp_path: Path) -> None:
+    counts = {ext: write_ecosystem(tmp_path / f"x{ext}", 15, seed=9) for ext in (".nq", ".trig")}
+    counts[".ttl"] = write_ecosystem(tmp_path / "x.ttl", 15, seed=9)
+    assert len(set(counts.values())) == 1, counts
+    lines = (tmp_path / "x.nq").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == counts[".nq"]
+    assert len(load(tmp_path / "x.trig")) == counts[".trig"]
+    union = load(tmp_path / "x.ttl")
+    assert not list(union.named_graphs())
+    assert 0 < len(union) <= counts[".ttl"]
+    with pytest.raises(ValueError, match="unknown extension"):
+        write_ecosystem(tmp_path / "x.json", 15)
+
+
+def test_cli_generate(tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "eco.trig"
+    result = runner.invoke(main, ["generate", "--organisations", "12", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "statements" in result.stdout and out.stat().st_size > 0
+    again = runner.invoke(main, ["generate", "-n", "12", "--out", str(tmp_path / "again.trig")])
+    assert again.exit_code == 0 and (tmp_path / "again.trig").read_bytes() == out.read_bytes()
+    bad = runner.invoke(main, ["generate", "-n", "12", "--out", str(tmp_path / "eco.json")])
+    assert bad.exit_code == 2 and "--out" in bad.output
+    too_few = runner.invoke(main, ["generate", "-n", "3", "--out", str(out)])
+    assert too_few.exit_code == 2
