@@ -1,0 +1,933 @@
+"""SPARQL queries run in worker processes that can be stopped.
+
+Oxigraph cannot cancel a query, and a thread that gives up waiting leaves the
+query burning a core. So a ``QueryExecutor`` owns a small pool of worker
+processes (started with ``spawn`` or ``forkserver``, never ``fork``): each opens
+the store once, then answers requests over a pipe. A query that outlives its
+timeout gets its worker SIGKILLed and replaced; a caller who finds every worker
+busy waits a short ``queue_timeout`` and gets ``ExecutorBusy`` (answer 503).
+
+In a worker, before the store sees a query, a SPARQL tokenizer refuses SERVICE
+(federation makes Oxigraph call other servers) unless the endpoint is allowed.
+A text that does not parse as a query is parsed as an update by an empty
+read-only store of the worker's own (which parses the update, then refuses to
+open a transaction, so nothing runs and nothing is fetched; the real store never
+sees it): a valid update is refused as read-only, anything else is a syntax
+error with its line and column. Each worker also watches the process that owns
+it and exits when it is gone, so a killed owner leaves no query running.
+
+Only bytes cross the pipe: the request's text and format names, and the body
+serialised by the worker.
+
+The pool starts on first use (or ``start()``) in the process that uses it, so an
+executor made by ``create_app`` in gunicorn's master before the fork starts its
+own pool in each gunicorn worker. A started executor refuses to serve from a
+forked copy of its process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+import shutil
+import signal
+import tempfile
+import threading
+import time
+import weakref
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from itertools import islice
+from multiprocessing.connection import Connection
+from multiprocessing.context import ForkServerContext, SpawnContext
+from pathlib import Path
+from types import MappingProxyType, TracebackType
+from typing import IO, Any, Literal, cast
+from urllib.parse import urljoin
+
+import pyoxigraph as ox
+
+Kind = Literal["select", "ask", "graph"]
+KINDS: tuple[Kind, ...] = ("select", "ask", "graph")
+
+#: Formats of SELECT and ASK results, by name.
+RESULTS_FORMATS: Mapping[str, ox.QueryResultsFormat] = MappingProxyType(
+    {
+        "json": ox.QueryResultsFormat.JSON,
+        "xml": ox.QueryResultsFormat.XML,
+        "csv": ox.QueryResultsFormat.CSV,
+        "tsv": ox.QueryResultsFormat.TSV,
+    }
+)
+#: Formats of CONSTRUCT and DESCRIBE results, by name (JSON-LD is expanded).
+GRAPH_FORMATS: Mapping[str, ox.RdfFormat] = MappingProxyType(
+    {
+        "turtle": ox.RdfFormat.TURTLE,
+        "ntriples": ox.RdfFormat.N_TRIPLES,
+        "nquads": ox.RdfFormat.N_QUADS,
+        "trig": ox.RdfFormat.TRIG,
+        "rdfxml": ox.RdfFormat.RDF_XML,
+        "jsonld": ox.RdfFormat.JSON_LD,
+    }
+)
+_FORMAT_NAMES: dict[ox.QueryResultsFormat | ox.RdfFormat, str] = {
+    **{fmt: name for name, fmt in RESULTS_FORMATS.items()},
+    **{fmt: name for name, fmt in GRAPH_FORMATS.items()},
+}
+
+ResultFormat = str | ox.QueryResultsFormat | ox.RdfFormat
+
+READ_ONLY = (
+    "This SPARQL service is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP, "
+    "CREATE, ADD, MOVE, COPY) is refused. Send a SELECT, ASK, CONSTRUCT or DESCRIBE query."
+)
+_START_METHODS = ("spawn", "forkserver")
+# Seconds between a worker's checks that the process owning it is still there.
+_WATCH_INTERVAL = 0.25
+
+
+class ExecutorError(Exception):
+    """Base of everything the executor raises on purpose."""
+
+
+class QueryError(ExecutorError):
+    """The query itself is at fault: the client's error (400)."""
+
+
+class QuerySyntaxError(QueryError):
+    """The text is neither a valid query nor a valid update.
+
+    ``line`` and ``column`` (1-based, as Oxigraph reports them) say where parsing
+    stopped; None when Oxigraph's message gives no position.
+    """
+
+    def __init__(self, message: str, line: int | None, column: int | None) -> None:
+        self.message = message
+        self.line = line
+        self.column = column
+        where = f"line {line}, column {column}: " if line is not None else ""
+        super().__init__(f"Syntax error at {where}{message}")
+
+
+class QueryRefused(QueryError):  # noqa: N818 - the name the hardening issue uses
+    """A well-formed request this service will not run: an update, or a SERVICE
+    clause whose endpoint is not allowed."""
+
+
+class QueryTimeout(ExecutorError):  # noqa: N818 - the name the hardening issue uses
+    """The query ran past its time limit; its worker was killed and replaced."""
+
+    def __init__(self, limit: float) -> None:
+        self.limit = limit
+        super().__init__(
+            f"The query ran longer than the limit of {limit:g} seconds and was stopped. "
+            "Narrow it: add a LIMIT, make triple patterns more selective (bind subjects, "
+            "predicates or classes), and avoid patterns that share no variable (a "
+            "cartesian product)."
+        )
+
+
+class ExecutorBusy(ExecutorError):  # noqa: N818 - the name the hardening issue uses
+    """Every worker stayed busy for the whole ``queue_timeout`` (answer 503 with
+    Retry-After)."""
+
+
+class FormatUnavailableError(ExecutorError):
+    """The caller gave no format for the kind of result the query produces (406)."""
+
+    def __init__(self, kind: Kind) -> None:
+        self.kind = kind
+        super().__init__(f"No format was requested for a {kind} result.")
+
+
+class QueryEvaluationError(ExecutorError):
+    """Evaluating or serialising a valid query raised in the worker (a 500)."""
+
+
+class WorkerError(ExecutorError):
+    """A worker could not open the store or died unexpectedly (it is replaced)."""
+
+
+class ExecutorClosedError(ExecutorError):
+    """The executor was closed, or is used from a process forked after it started."""
+
+
+@dataclass(frozen=True)
+class StoreSpec:
+    """How a worker opens the store; picklable, so it travels to the workers.
+
+    ``StoreSpec(path=...)``: an on-disk store made by ``build_store``, opened
+    read-only (about 15 ms; the workers share it through the OS page cache).
+    ``StoreSpec(root=...)``: the repository's files loaded in memory, one copy
+    per worker (tests and small data).
+    """
+
+    path: str | os.PathLike[str] | None = None
+    root: str | os.PathLike[str] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.path is None) == (self.root is None):
+            raise ValueError("give exactly one of StoreSpec(path=...) or StoreSpec(root=...)")
+        for name in ("path", "root"):  # plain strings, to pickle and compare simply
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, os.fspath(value))
+
+    def open(self) -> ox.Store:
+        """Open the store. Raises OSError (on-disk) or DatasetSyntaxError (files)."""
+        if self.path is not None:
+            return ox.Store.read_only(os.fspath(self.path))
+        from .dataset import load_oxigraph  # rdflib is imported only when needed
+
+        assert self.root is not None
+        return load_oxigraph(Path(self.root))
+
+
+def build_store(root: Path | str, path: Path | str) -> Path:
+    """Load the repository at ``root`` into a new on-disk store at ``path``, each file
+    in its named graph, and flush it; returns ``path`` for ``StoreSpec(path=...)``.
+
+    Raises FileExistsError if ``path`` exists and is not an empty directory, and
+    DatasetSyntaxError if a file does not parse.
+    """
+    from .dataset import load_oxigraph
+
+    target = Path(path)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise FileExistsError(f"{target} exists and is not an empty directory")
+    store = ox.Store(str(target))
+    load_oxigraph(Path(root), store)
+    store.flush()
+    del store  # closes the database, so that workers may open it read-only
+    return target
+
+
+@dataclass(frozen=True)
+class QueryOutcome:
+    """A query's answer, serialised.
+
+    ``count`` is the number of solutions (select) or triples (graph) in ``body``,
+    1 for ask; ``truncated`` says the result had more than ``max_rows``.
+    ``boolean`` is the answer of an ASK query, None otherwise.
+    """
+
+    kind: Kind
+    result_format: str
+    media_type: str
+    body: bytes
+    count: int
+    truncated: bool
+    boolean: bool | None = None
+
+
+class QueryExecutor:
+    """A pool of worker processes answering SPARQL queries over one store.
+
+    Thread-safe; use one per process. A context manager: leaving it closes it.
+    ``allowed_service_endpoints`` lists the SERVICE endpoint IRIs a query may
+    call (compared exactly, after resolving prefixed names and BASE); empty:
+    federation is disabled. ``queue_timeout`` is how long ``execute`` waits for
+    a free worker; ``startup_timeout`` how long a worker may take to open the
+    store.
+    """
+
+    def __init__(
+        self,
+        spec: StoreSpec,
+        *,
+        workers: int = 2,
+        queue_timeout: float = 0.5,
+        allowed_service_endpoints: Iterable[str] = (),
+        start_method: str = "spawn",
+        startup_timeout: float = 60.0,
+    ) -> None:
+        if workers < 1:
+            raise ValueError("workers must be at least 1")
+        if start_method not in _START_METHODS:
+            raise ValueError(f"start_method must be one of {_START_METHODS}")
+        self.spec = spec
+        self.workers = workers
+        self.queue_timeout = queue_timeout
+        self.allowed_service_endpoints = frozenset(allowed_service_endpoints)
+        self.startup_timeout = startup_timeout
+        self._context = cast(
+            "SpawnContext | ForkServerContext", multiprocessing.get_context(start_method)
+        )
+        self._lock = threading.Lock()
+        self._available = threading.Condition(self._lock)
+        self._start_lock = threading.Lock()
+        # Free workers: the most recently used (warm) at the right, fresh ones at the left.
+        self._idle: deque[_Worker] = deque()
+        self._started = False
+        self._live: set[_Worker] = set()
+        self._busy = 0
+        self._pid: int | None = None
+        self._closed = False
+        self._finalizer: weakref.finalize[..., QueryExecutor] | None = None
+
+    def __enter__(self) -> QueryExecutor:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def busy(self) -> int:
+        """How many workers are running a query now."""
+        return self._busy
+
+    @property
+    def pids(self) -> list[int]:
+        """The process ids of the current workers."""
+        with self._lock:
+            return sorted(w.pid for w in self._live)
+
+    def start(self) -> None:
+        """Start the workers and wait until each has opened the store; does nothing
+        if they are started. ``execute`` calls it on first use.
+
+        Raises WorkerError if a worker cannot open the store in time (the executor
+        is then closed), ExecutorClosedError after ``close()`` or in a process
+        forked after the start.
+        """
+        with self._start_lock:
+            with self._lock:
+                self._check_open()
+                if self._started:
+                    return
+                self._pid = os.getpid()
+                self._finalizer = weakref.finalize(
+                    self, _shut_down, self._pid, self._lock, self._live
+                )
+                started = [self._spawn() for _ in range(self.workers)]
+            try:
+                for worker in started:
+                    worker.wait_ready(self.startup_timeout)
+            except WorkerError:
+                self.close()
+                raise
+            with self._available:
+                self._idle.extend(started)
+                self._started = True
+                self._available.notify_all()
+
+    def close(self) -> None:
+        """Stop every worker (a query running is abandoned). Idempotent."""
+        with self._available:
+            self._closed = True
+            finalizer = self._finalizer
+            self._available.notify_all()
+        if finalizer is not None and (self._pid is None or self._pid == os.getpid()):
+            finalizer()
+
+    def execute(
+        self,
+        query: str,
+        *,
+        result_format: ResultFormat | Mapping[Kind, ResultFormat],
+        use_default_graph_as_union: bool,
+        default_graph: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        timeout: float | None = None,
+        max_rows: int | None = None,
+    ) -> QueryOutcome:
+        """Run ``query`` in a free worker and return its serialised answer.
+
+        ``result_format`` is a format name (``RESULTS_FORMATS`` for SELECT and ASK,
+        ``GRAPH_FORMATS`` for CONSTRUCT and DESCRIBE) or a pyoxigraph format, or a
+        mapping from the kinds ``select``, ``ask`` and ``graph`` to formats: the
+        caller negotiates a format for each kind it accepts before knowing which
+        kind the query is. ``use_default_graph_as_union``, ``default_graph`` and
+        ``named_graphs`` (IRIs) are passed to ``Store.query``; the first cannot be
+        true with the second. ``timeout`` (seconds; None: no limit) bounds the
+        evaluation and serialisation, not the wait for a worker. ``max_rows``
+        bounds the solutions or triples in the body (None: all).
+
+        Raises QuerySyntaxError and QueryRefused (an update, a SERVICE not allowed):
+        the client's errors; FormatUnavailableError (no format for the query's
+        kind); QueryTimeout; ExecutorBusy; QueryEvaluationError (evaluation raised
+        in the worker), WorkerError, ExecutorClosedError; ValueError for bad
+        arguments (unknown format, invalid graph IRI).
+        """
+        formats = _format_names(result_format)
+        _check_dataset(use_default_graph_as_union, default_graph, named_graphs)
+        if timeout is not None and timeout <= 0:
+            raise ValueError("timeout must be positive or None")
+        if max_rows is not None and max_rows < 0:
+            raise ValueError("max_rows must be at least 0 or None")
+        request = (
+            query,
+            formats,
+            max_rows,
+            use_default_graph_as_union,
+            None if default_graph is None else list(default_graph),
+            None if named_graphs is None else list(named_graphs),
+        )
+        if not self._started:
+            self.start()
+        worker = self._acquire()
+        healthy = False
+        try:
+            worker.wait_ready(self.startup_timeout)
+            worker.conn.send(request)
+            if not worker.conn.poll(timeout):
+                assert timeout is not None
+                raise QueryTimeout(timeout)
+            reply = worker.conn.recv()
+            body = worker.conn.recv_bytes() if reply[0] == "ok" else b""
+            healthy = True
+        except (EOFError, OSError) as err:
+            if self._closed:
+                raise ExecutorClosedError("the executor was closed during the query") from err
+            raise WorkerError("a query worker stopped unexpectedly; it was replaced") from err
+        finally:
+            self._release(worker, healthy)
+        return _outcome(reply, body, formats)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ExecutorClosedError("the executor is closed")
+        if self._pid is not None and self._pid != os.getpid():
+            raise ExecutorClosedError(
+                "this executor was started in another process; create or start one in "
+                "each process after it forks (e.g. each gunicorn worker)"
+            )
+
+    def _spawn(self) -> _Worker:
+        """Start one worker (call with the lock held); it opens the store meanwhile."""
+        parent, child = self._context.Pipe()
+        process = self._context.Process(
+            target=_serve,
+            args=(child, self.spec, self.allowed_service_endpoints, self._pid),
+            name="healthtech-lod-query",
+            daemon=True,
+        )
+        process.start()
+        child.close()
+        worker = _Worker(process, parent)
+        self._live.add(worker)
+        return worker
+
+    def _acquire(self) -> _Worker:
+        """A free worker, waiting at most ``queue_timeout``; raises ExecutorBusy."""
+        deadline = time.monotonic() + self.queue_timeout
+        with self._available:
+            while True:
+                self._check_open()
+                if self._idle:
+                    break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise ExecutorBusy(
+                        f"All {self.workers} query workers are busy; retry in a moment."
+                    )
+                self._available.wait(remaining)
+            self._busy += 1
+            return self._idle.pop()
+
+    def _release(self, worker: _Worker, healthy: bool) -> None:
+        """Put ``worker`` back, or kill it and put a fresh one in its place."""
+        with self._available:
+            self._busy -= 1
+            if healthy and not self._closed:
+                self._idle.append(worker)
+                self._available.notify()
+                return
+            # Whoever takes a worker out of _live stops it: here, or close().
+            owned = worker in self._live
+            self._live.discard(worker)
+        if owned:
+            worker.kill()
+        with self._available:
+            if not self._closed:
+                self._idle.appendleft(self._spawn())
+                self._available.notify()
+
+
+class _Worker:
+    """One worker process and the parent's end of its pipe."""
+
+    def __init__(self, process: multiprocessing.process.BaseProcess, conn: Connection) -> None:
+        self.process = process
+        self.conn = conn
+        self.ready = False
+
+    @property
+    def pid(self) -> int:
+        assert self.process.pid is not None
+        return self.process.pid
+
+    def wait_ready(self, timeout: float) -> None:
+        """Wait for the worker's report that it opened the store.
+
+        Raises WorkerError if it reports a failure, dies or takes longer than
+        ``timeout`` seconds.
+        """
+        if self.ready:
+            return
+        try:
+            if not self.conn.poll(timeout):
+                raise WorkerError(f"a query worker did not open the store in {timeout:g} s")
+            status, message = self.conn.recv()
+        except (EOFError, OSError) as err:
+            raise WorkerError("a query worker died while opening the store") from err
+        if status != "ready":
+            raise WorkerError(f"a query worker could not open the store: {message}")
+        self.ready = True
+
+    def kill(self) -> None:
+        """SIGKILL the process and reap it."""
+        self.process.kill()
+        self.process.join()
+        self.conn.close()
+
+    def stop(self) -> None:
+        """SIGTERM the process (SIGKILL if it lingers) and reap it."""
+        self.process.terminate()
+        self.process.join(1)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+
+def _shut_down(owner: int, lock: threading.Lock, live: set[_Worker]) -> None:
+    """Stop the workers (only in the process owning them)."""
+    if os.getpid() != owner:
+        return
+    # Bounded wait: at interpreter exit a frozen daemon thread may hold the lock.
+    locked = lock.acquire(timeout=1)
+    try:
+        workers = list(live)
+        live.clear()
+    finally:
+        if locked:
+            lock.release()
+    for worker in workers:
+        worker.process.terminate()
+    for worker in workers:
+        worker.stop()
+
+
+def _format_names(
+    result_format: ResultFormat | Mapping[Kind, ResultFormat],
+) -> dict[Kind, str]:
+    """The format name for each kind the caller accepts. Raises ValueError."""
+    if isinstance(result_format, Mapping):
+        names: dict[Kind, str] = {}
+        for kind, fmt in result_format.items():
+            if kind not in KINDS:
+                raise ValueError(f"unknown result kind {kind!r}; expected one of {KINDS}")
+            name = _format_name(fmt)
+            table = GRAPH_FORMATS if kind == "graph" else RESULTS_FORMATS
+            if name not in table:
+                raise ValueError(f"{name!r} is not a format for {kind} results")
+            names[kind] = name
+        return names
+    name = _format_name(result_format)
+    if name in RESULTS_FORMATS:
+        return {"select": name, "ask": name}
+    return {"graph": name}
+
+
+def _format_name(fmt: ResultFormat) -> str:
+    if isinstance(fmt, str):
+        if fmt in RESULTS_FORMATS or fmt in GRAPH_FORMATS:
+            return fmt
+        known = [*RESULTS_FORMATS, *GRAPH_FORMATS]
+        raise ValueError(f"unknown result format {fmt!r}; expected one of {known}")
+    if fmt in _FORMAT_NAMES:
+        return _FORMAT_NAMES[fmt]
+    raise ValueError(f"unsupported result format {fmt!r}")
+
+
+def _check_dataset(
+    union: bool, default_graph: list[str] | None, named_graphs: list[str] | None
+) -> None:
+    """Raises ValueError for contradictory dataset parameters or an invalid IRI."""
+    if union and default_graph is not None:
+        raise ValueError("use_default_graph_as_union cannot be combined with default_graph")
+    for iri in [*(default_graph or ()), *(named_graphs or ())]:
+        ox.NamedNode(iri)
+
+
+def _media_type(name: str) -> str:
+    fmt = RESULTS_FORMATS.get(name) or GRAPH_FORMATS[name]
+    return fmt.media_type
+
+
+def _outcome(reply: tuple[Any, ...], body: bytes, formats: dict[Kind, str]) -> QueryOutcome:
+    """The worker's reply as an outcome, or the exception it stands for."""
+    status = reply[0]
+    if status == "ok":
+        _, kind, count, truncated, boolean = reply
+        name = formats[kind]
+        return QueryOutcome(kind, name, _media_type(name), body, count, truncated, boolean)
+    if status == "syntax":
+        raise QuerySyntaxError(reply[1], reply[2], reply[3])
+    if status == "refused":
+        raise QueryRefused(reply[1])
+    if status == "unavailable":
+        raise FormatUnavailableError(reply[1])
+    raise QueryEvaluationError(reply[1])
+
+
+# --- In the worker process ----------------------------------------------------------
+
+
+class _Probe:
+    """An empty read-only store that tells a valid update from a malformed text.
+
+    Made on first need: an empty on-disk store in a temporary folder, opened
+    read-only, then the folder is removed (the open store needs nothing more
+    from it), so nothing is left behind even if the worker is killed.
+    """
+
+    def __init__(self) -> None:
+        self.store: ox.Store | None = None
+
+    def update_error(self, text: str) -> SyntaxError | None:
+        """None if ``text`` is a valid update, else the update parser's error.
+
+        A read-only store parses the update, then fails to open a transaction,
+        before evaluating anything (no LOAD is fetched, no SERVICE called).
+        """
+        if self.store is None:
+            folder = tempfile.mkdtemp(prefix="healthtech-lod-probe-")
+            try:
+                writer = ox.Store(folder)
+                writer.flush()
+                del writer
+                self.store = ox.Store.read_only(folder)
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+        try:
+            self.store.update(text)
+        except SyntaxError as err:
+            return err
+        except (RuntimeError, OSError):
+            return None
+        return None  # pragma: no cover - a read-only store applies no update
+
+
+def _serve(
+    conn: Connection, spec: StoreSpec, allowed: frozenset[str], owner: int
+) -> None:  # pragma: no cover - runs in the worker process
+    """A worker's life: open the store, report, then answer until the pipe closes or
+    the owning process disappears."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    watchdog = threading.Thread(target=_watch, args=(owner, os.getppid()), daemon=True)
+    watchdog.start()
+    try:
+        store = spec.open()
+    except Exception as err:  # reported to the parent, which raises WorkerError
+        conn.send(("failed", f"{type(err).__name__}: {err}"))
+        return
+    conn.send(("ready", None))
+    probe = _Probe()
+    while True:
+        try:
+            request = conn.recv()
+        except EOFError:
+            return
+        try:
+            reply, body = _answer(store, probe, allowed, request)
+        except Exception as err:  # a 500 for this query; the worker keeps serving
+            reply, body = ("failed", f"{type(err).__name__}: {err}"), b""
+        try:
+            conn.send(reply)
+            if reply[0] == "ok":
+                conn.send_bytes(body)
+        except OSError:  # the parent is gone
+            return
+
+
+def _watch(owner: int, parent: int) -> None:  # pragma: no cover - runs in the worker
+    """Exit the worker once the process owning it is gone (say, a gunicorn worker
+    SIGKILLed): an orphan would otherwise finish its query, burning a core."""
+    while True:
+        time.sleep(_WATCH_INTERVAL)
+        if os.getppid() != parent or not _alive(owner):
+            os._exit(0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, under another user
+        pass
+    return True
+
+
+def _answer(
+    store: ox.Store, probe: _Probe, allowed: frozenset[str], request: tuple[Any, ...]
+) -> tuple[tuple[Any, ...], bytes]:
+    """Evaluate one request: the reply's header and the body."""
+    query, formats, max_rows, union, default_graph, named_graphs = request
+    refusal = federation_refusal(query, allowed)
+    if refusal is not None:
+        return ("refused", refusal), b""
+    default: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None = None
+    if default_graph is not None:
+        default = [ox.NamedNode(iri) for iri in default_graph]
+    named: list[ox.NamedNode | ox.BlankNode] | None = None
+    if named_graphs is not None:
+        named = [ox.NamedNode(iri) for iri in named_graphs]
+    try:
+        result = store.query(
+            query, use_default_graph_as_union=union, default_graph=default, named_graphs=named
+        )
+    except SyntaxError as err:
+        return _syntax_reply(query, err, probe), b""
+    kind: Kind
+    if isinstance(result, ox.QueryBoolean):
+        kind = "ask"
+    elif isinstance(result, ox.QuerySolutions):
+        kind = "select"
+    else:
+        kind = "graph"
+    name = formats.get(kind)
+    if name is None:
+        return ("unavailable", kind), b""
+    if isinstance(result, ox.QueryBoolean):
+        return ("ok", kind, 1, False, bool(result)), _bytes(
+            result.serialize(format=RESULTS_FORMATS[name])
+        )
+    if isinstance(result, ox.QuerySolutions):
+        body, count, truncated = _solutions_body(result, RESULTS_FORMATS[name], max_rows)
+    else:
+        body, count, truncated = _triples_body(result, GRAPH_FORMATS[name], max_rows)
+    return ("ok", kind, count, truncated, None), body
+
+
+def _bytes(body: bytes | None) -> bytes:
+    assert body is not None  # serialize() returns bytes when given no output
+    return body
+
+
+def _solutions_body(
+    solutions: ox.QuerySolutions, fmt: ox.QueryResultsFormat, max_rows: int | None
+) -> tuple[bytes, int, bool]:
+    """At most ``max_rows`` solutions serialised by Oxigraph, their count, and whether
+    more were left out.
+
+    Oxigraph writes the solutions as TSV, one line each, into a sink that stops it
+    once it has written a line past ``max_rows``: the solutions are read once, at
+    Rust speed, and memory stays bounded. The TSV, cut to ``max_rows`` lines, is
+    the body, or Oxigraph parses it back and writes ``fmt``: the same serialiser
+    whether truncated or not.
+    """
+    sink = _LineSink(None if max_rows is None else max_rows + 1)
+    try:
+        solutions.serialize(output=cast("IO[bytes]", sink), format=ox.QueryResultsFormat.TSV)
+    except _SinkFullError:
+        pass
+    tsv = b"".join(sink.chunks)
+    count = tsv.count(b"\n") - 1  # the first line names the variables
+    truncated = max_rows is not None and count > max_rows
+    if truncated:
+        assert max_rows is not None
+        tsv = b"\n".join(tsv.split(b"\n", max_rows + 1)[: max_rows + 1]) + b"\n"
+        count = max_rows
+    if fmt == ox.QueryResultsFormat.TSV:
+        return tsv, count, truncated
+    parsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
+    return _bytes(parsed.serialize(format=fmt)), count, truncated
+
+
+class _SinkFullError(Exception):
+    """Raised through Oxigraph's serialiser to stop it."""
+
+
+class _LineSink:
+    """A binary file for Oxigraph's TSV writer, which writes one line per solution:
+    keeps the bytes and stops the writer once they hold more than ``limit`` lines."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.lines = 0
+        self.chunks: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.chunks.append(bytes(data))
+        self.lines += data.count(b"\n")
+        if self.limit is not None and self.lines > self.limit:
+            raise _SinkFullError
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def _triples_body(
+    triples: ox.QueryTriples, fmt: ox.RdfFormat, max_rows: int | None
+) -> tuple[bytes, int, bool]:
+    """At most ``max_rows`` triples serialised by Oxigraph, their count, and whether
+    more were left out."""
+    kept = list(triples) if max_rows is None else list(islice(triples, max_rows + 1))
+    truncated = max_rows is not None and len(kept) > max_rows
+    if truncated:
+        kept.pop()
+    return _bytes(ox.serialize(kept, format=fmt)), len(kept), truncated
+
+
+_POSITION = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
+
+
+def _syntax_reply(query: str, err: SyntaxError, probe: _Probe) -> tuple[Any, ...]:
+    """Refuse a valid update; otherwise report the parser error that got further
+    (the query's or, for an attempted update, the update's)."""
+    update_err = probe.update_error(query)
+    if update_err is None:
+        return ("refused", READ_ONLY)
+    message, line, column = _position(err)
+    update_message, update_line, update_column = _position(update_err)
+    if (update_line or 0, update_column or 0) > (line or 0, column or 0):
+        message, line, column = update_message, update_line, update_column
+    return ("syntax", message, line, column)
+
+
+def _position(err: SyntaxError) -> tuple[str, int | None, int | None]:
+    text = str(err)
+    match = _POSITION.match(text)
+    if match is None:
+        return text, None, None
+    return match[3], int(match[1]), int(match[2])
+
+
+# --- SERVICE detection ----------------------------------------------------------------
+
+# The query is cut into SPARQL's tokens, so that the word SERVICE in a string, a
+# comment, an IRI, a variable, a language tag, a blank node label or the local part of
+# a prefixed name is not taken for the keyword. The rules err on one side only: what
+# a token here hides must be hidden from Oxigraph too, so a token never stops short
+# of Oxigraph's (exposing, say, an escaped quote that would open a string here).
+# - Comments end at CR or LF, as in Oxigraph; strings follow the grammar exactly.
+# - Name characters are a superset of the grammar's (Python's \w and its ranges).
+# - Oxigraph reads keywords without a boundary ("trueSERVICE", "SERVICESILENT"), so
+#   any run of name characters containing "service" counts as the keyword, and so
+#   does the prefix of a prefixed name ("SERVICEex:sparql" is SERVICE ex:sparql).
+# - "<" is an IRI or the less-than operator depending on the grammar; a span read
+#   here as an IRI can only mislead if it holds a "'" (Oxigraph may read a string
+#   from there), so such a span makes every "service" in the query suspect.
+# - Oxigraph does not expand \u escapes outside strings and IRIs.
+_PN_CHARS_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_NAME_CHAR = rf"[\w\-{_PN_CHARS_BASE}\u00b7\u0300-\u036f\u203f-\u2040]"
+_PN_ESCAPE = r"\\[_~.\-!$&'()*+,;=/?#@%]"
+_PN_LOCAL_CHAR = rf"(?:{_NAME_CHAR}|:|%[0-9A-Fa-f]{{2}}|{_PN_ESCAPE})"
+_PN_LOCAL = rf"{_PN_LOCAL_CHAR}(?:(?:{_PN_LOCAL_CHAR}|\.)*(?<!\.))?"
+_TOKEN = re.compile(
+    rf"""
+      (?P<space>\s+)
+    | (?P<comment>\#[^\r\n]*+)
+    | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*+'''
+        | \"\"\"(?:[^"\\]|\\.|"(?!""))*+\"\"\"
+        | '(?:[^'\\\r\n]|\\.)*+'
+        | "(?:[^"\\\r\n]|\\.)*+")
+    | (?P<iri><(?:[^<>"{{}}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{{4}}|\\U[0-9A-Fa-f]{{8}})*+>)
+    | (?P<var>[?$]{_NAME_CHAR}++)
+    | (?P<langtag>@[A-Za-z]+(?:-[A-Za-z0-9]+)*+)
+    | (?P<pname>{_NAME_CHAR}*+:(?:{_PN_LOCAL})?)
+    | (?P<name>{_NAME_CHAR}++)
+    | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_MAYBE_SERVICE = re.compile("service", re.IGNORECASE)
+_UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_LOCAL_ESCAPE = re.compile(_PN_ESCAPE)
+
+
+def service_endpoints(query: str) -> list[str | None]:
+    """The endpoint IRI of each SERVICE clause of ``query``, in order; None where the
+    endpoint is a variable or an undeclared prefixed name, or cannot be told.
+
+    Prefixed names are expanded and relative IRIs resolved against BASE. The word
+    SERVICE in a string, comment, IRI, variable or local name is not a clause; any
+    other token containing it is taken for one (see the rules above).
+    """
+    if _MAYBE_SERVICE.search(query) is None:
+        return []
+    prefixes: dict[str, str] = {}
+    base: str | None = None
+    endpoints: list[str | None] = []
+    suspect = False
+    tokens = _significant_tokens(query)
+    for kind, text in tokens:
+        if kind == "iri":
+            suspect = suspect or "'" in text
+            continue
+        if kind not in ("name", "pname"):
+            continue
+        word = text.upper() if kind == "name" else text.partition(":")[0].upper()
+        if kind == "name" and word == "BASE":
+            kind, text = next(tokens, ("", ""))
+            if kind == "iri":
+                base = _resolve(base, text)
+        elif kind == "name" and word == "PREFIX":
+            kind, name = next(tokens, ("", ""))
+            iri_kind, iri = next(tokens, ("", ""))
+            if kind == "pname" and name.endswith(":") and iri_kind == "iri":
+                prefixes[name[:-1]] = _resolve(base, iri)
+        elif kind == "name" and word in ("SERVICE", "SERVICESILENT"):
+            kind, text = next(tokens, ("", ""))
+            if word == "SERVICE" and kind == "name" and text.upper() == "SILENT":
+                kind, text = next(tokens, ("", ""))
+            endpoints.append(_endpoint(kind, text, base, prefixes))
+        elif "SERVICE" in word:
+            endpoints.append(None)
+    if suspect:
+        endpoints.append(None)
+    return endpoints
+
+
+def federation_refusal(query: str, allowed: frozenset[str] = frozenset()) -> str | None:
+    """Why ``query`` is refused for its SERVICE clauses, or None if every endpoint
+    it calls is in ``allowed``."""
+    denied = {e for e in service_endpoints(query) if e is None or e not in allowed}
+    if not denied:
+        return None
+    calls = ", ".join(
+        sorted("an endpoint that cannot be checked" if e is None else f"<{e}>" for e in denied)
+    )
+    if not allowed:
+        return f"Federated query (SERVICE) is disabled on this endpoint; the query calls {calls}."
+    listed = ", ".join(f"<{e}>" for e in sorted(allowed))
+    return f"SERVICE may only call {listed}; the query calls {calls}."
+
+
+def _significant_tokens(query: str) -> Iterator[tuple[str, str]]:
+    for match in _TOKEN.finditer(query):
+        kind = match.lastgroup
+        assert kind is not None
+        if kind not in ("space", "comment"):
+            yield kind, match.group()
+
+
+def _endpoint(kind: str, text: str, base: str | None, prefixes: dict[str, str]) -> str | None:
+    if kind == "iri":
+        return _resolve(base, text)
+    if kind == "pname":
+        prefix, _, local = text.partition(":")
+        if prefix in prefixes:
+            return prefixes[prefix] + _LOCAL_ESCAPE.sub(lambda m: m.group()[1:], local)
+    return None
+
+
+def _resolve(base: str | None, iri: str) -> str:
+    """An IRI token's value (escapes decoded), resolved against ``base``."""
+    value = _UCHAR.sub(lambda m: chr(int(m[1] or m[2], 16)), iri[1:-1])
+    return urljoin(base, value) if base else value
