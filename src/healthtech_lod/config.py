@@ -26,6 +26,27 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 64 * 1024,
     # Cache-Control max-age for documents and downloads, in seconds.
     "CACHE_MAX_AGE": 3600,
+    # Folder for the prepared bulk downloads; one sub-folder per dataset version.
+    # None: a folder under the system's temporary directory.
+    "DOWNLOAD_DIR": None,
+    # Seconds a gunicorn worker may spend on one request before it is killed and
+    # replaced; the only way to stop a runaway query (Oxigraph cannot cancel one).
+    "QUERY_TIMEOUT": 30,
+    # Allow SPARQL SERVICE (federated query)? Oxigraph then makes outbound HTTP
+    # requests on the client's behalf, so it is refused unless set to true.
+    "SPARQL_ALLOW_SERVICE": False,
+    # Language precedence for labels and descriptions on HTML pages.
+    "LANGUAGES": ["en", "fr"],
+    # The dataset's license, stated in the description and in Link headers.
+    "LICENSE": "https://creativecommons.org/licenses/by/4.0/",
+    # Slugs under /id/ given as void:exampleResource when the data has them.
+    "EXAMPLE_RESOURCES": ["voicemed", "luxembourg-institute-of-health", "artificial-intelligence"],
+    # Last-Modified of every document, as an ISO date (e.g. "2026-11-24").
+    # None: the newest modification time of the dataset's files.
+    "DATASET_MODIFIED": None,
+    # Number of reverse proxies in front of the service whose X-Forwarded-For,
+    # -Proto, -Host and -Prefix headers are trusted (Werkzeug's ProxyFix); 0: none.
+    "TRUSTED_PROXIES": 0,
 }
 
 

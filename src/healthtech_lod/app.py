@@ -1,0 +1,67 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Config, Flask, Response, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import description, downloads, errors, negotiation, resources, sparql, store, vocabulary
+from .config import defaults
+
+CORS_METHODS = "GET, HEAD, POST, OPTIONS"
+CORS_EXPOSED = "Content-Location, ETag, Last-Modified, Link, Location, Vary"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the service: defaults, then ``HEALTHTECH_LOD_*`` environment variables,
+    then ``config``. Loads the dataset, computes its statistics and prepares the
+    downloads before returning. Raises DatasetSyntaxError if a file does not parse.
+    """
+    app = Flask(__name__, static_folder=None)
+    app.config.update(settings(config))
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
+        )
+
+    store.init_app(app)
+    loaded = app.extensions[store.EXTENSION]
+    description.init_app(app, loaded)
+    downloads.init_app(app, loaded)
+    negotiation.init_app(app)
+    errors.init_app(app)
+
+    app.url_map.converters["slug"] = resources.SlugConverter
+    for blueprint in (description.bp, resources.bp, sparql.bp, downloads.bp, vocabulary.bp):
+        app.register_blueprint(blueprint)
+    app.after_request(cors)
+    return app
+
+
+def settings(config: Mapping[str, Any] | None = None) -> Config:
+    """The settings in force: defaults, then the environment, then ``config``."""
+    resolved = Config(Path(__file__).parent)
+    resolved.from_mapping(defaults())
+    resolved.from_prefixed_env("HEALTHTECH_LOD")
+    if config:
+        resolved.from_mapping(config)
+    if not resolved["BASE_URI"].endswith("/"):
+        resolved["BASE_URI"] += "/"
+    return resolved
+
+
+def cors(response: Response) -> Response:
+    """Let any origin read any response; answer the preflight of OPTIONS."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSED
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = CORS_METHODS
+        asked = request.headers.get("Access-Control-Request-Headers")
+        response.headers["Access-Control-Allow-Headers"] = asked or "Accept, Content-Type"
+        response.headers["Access-Control-Max-Age"] = "86400"
+    return response

@@ -1,0 +1,361 @@
+"""The dataset's description: VoID and DCAT at /.well-known/void and /dataset, and the
+SPARQL service description served by /sparql.
+
+Both are rdflib graphs: the Turtle skeleton ``description.ttl`` (what never
+changes) completed with terms computed from the store and the downloads. The
+statistics (counts, class and property partitions) are computed once by
+``init_app`` with SPARQL aggregates; only the URLs of this host are added per
+request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from flask import Blueprint, Flask, Response, current_app, render_template, url_for
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.term import Node
+
+from .downloads import Download, get_manifest
+from .namespaces import DCAT, DCTERMS, PREFIXES, RDF, SD, VOID, XSD
+from .negotiation import MediaType
+from .pages import Format, Value, href, languages, link
+from .rdf import from_rdflib
+from .responses import Variants, serialize
+from .store import DatasetStore, get_store
+
+SKELETON = Path(__file__).with_name("description.ttl")
+EXTENSION = "healthtech_lod.statistics"
+# Not (yet) in namespaces.py.
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+IANA = Namespace("http://www.iana.org/assignments/media-types/")
+
+DESCRIPTION = Variants("description.dataset", ("turtle", "jsonld", "ntriples", "rdfxml", "html"))
+
+bp = Blueprint("description", __name__)
+
+TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
+DISTINCT = """
+SELECT (COUNT(DISTINCT ?s) AS ?subjects) (COUNT(DISTINCT ?o) AS ?objects) WHERE { ?s ?p ?o }
+"""
+ENTITIES = """
+SELECT ?space (COUNT(DISTINCT ?s) AS ?n) WHERE {
+  ?s a ?type . FILTER (isIRI(?s) && STRSTARTS(STR(?s), ?space))
+} GROUP BY ?space
+"""
+CLASSES = """
+SELECT ?class (COUNT(?s) AS ?entities) (SUM(?n) AS ?triples) WHERE {
+  SELECT ?class ?s (COUNT(*) AS ?n) WHERE {
+    SELECT DISTINCT ?class ?s ?p ?o WHERE { ?s a ?class ; ?p ?o }
+  } GROUP BY ?class ?s
+} GROUP BY ?class ORDER BY ?class
+"""
+PROPERTIES = """
+SELECT ?p (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }
+GROUP BY ?p ORDER BY ?p
+"""
+GRAPHS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+SOURCES = """
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT DISTINCT ?source WHERE { ?thing dcterms:source ?source } ORDER BY ?source
+"""
+
+
+@dataclass(frozen=True)
+class Count:
+    """A class, property or graph and how many entities or triples it has."""
+
+    iri: str
+    count: int
+
+
+@dataclass(frozen=True)
+class ClassPartition:
+    iri: str
+    entities: int
+    triples: int
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """What the description says about the store, computed once per version."""
+
+    triples: int
+    entities: int
+    distinct_subjects: int
+    distinct_objects: int
+    classes: tuple[ClassPartition, ...]
+    properties: tuple[Count, ...]
+    graphs: tuple[Count, ...]
+    vocabularies: tuple[str, ...]
+    sources: tuple[str, ...]
+    examples: tuple[str, ...]
+
+
+def compute_statistics(store: DatasetStore, base: str, examples: list[str]) -> Statistics:
+    """Count triples, entities (typed IRIs under ``{base}id/``) and partitions."""
+    space = ox.Literal(base + "id/")
+    distinct = store.select(DISTINCT)[0]
+    entities = store.select(ENTITIES, space=space)
+    classes = tuple(
+        ClassPartition(row["class"].value, _int(row["entities"]), _int(row["triples"]))
+        for row in store.select(CLASSES)
+    )
+    properties = tuple(Count(row["p"].value, _int(row["n"])) for row in store.select(PROPERTIES))
+    used = [c.iri for c in classes] + [p.iri for p in properties]
+    return Statistics(
+        triples=_int(store.select(TRIPLES)[0]["n"]),
+        entities=_int(entities[0]["n"]) if entities else 0,
+        distinct_subjects=_int(distinct["subjects"]),
+        distinct_objects=_int(distinct["objects"]),
+        classes=classes,
+        properties=properties,
+        graphs=tuple(Count(row["g"].value, _int(row["n"])) for row in store.select(GRAPHS)),
+        vocabularies=tuple(sorted({_namespace(iri) for iri in used})),
+        sources=tuple(row["source"].value for row in store.select(SOURCES)),
+        examples=tuple(
+            iri
+            for iri in (base + "id/" + slug for slug in examples)
+            if store.has_subject(ox.NamedNode(iri))
+        ),
+    )
+
+
+def _int(term: ox.Literal) -> int:
+    return int(term.value)
+
+
+def _namespace(iri: str) -> str:
+    cut = max(iri.rfind("#"), iri.rfind("/"))
+    return iri[: cut + 1]
+
+
+@dataclass(frozen=True)
+class DatasetPage:
+    """The dataset's description for people."""
+
+    title: str
+    description: str | None
+    license: str
+    endpoint: str
+    triples: int
+    entities: int
+    classes: tuple[tuple[Value, ClassPartition], ...]
+    properties: tuple[tuple[Value, int], ...]
+    graphs: tuple[tuple[Value, int], ...]
+    examples: tuple[Value, ...]
+    sources: tuple[Value, ...]
+    vocabularies: tuple[str, ...]
+    downloads: tuple[Download, ...]
+    formats: tuple[Format, ...]
+
+
+def dataset_page(graph: Graph, formats: tuple[Format, ...]) -> DatasetPage:
+    """The view model of the HTML description."""
+    store, stats = get_store(), get_statistics()
+    dataset = _iri("id/dataset")
+
+    def named(iri: str) -> Value:
+        return link(store, ox.NamedNode(iri))
+
+    return DatasetPage(
+        title=_text(graph, dataset, DCTERMS.title) or "",
+        description=_text(graph, dataset, DCTERMS.description),
+        license=current_app.config["LICENSE"],
+        endpoint=str(_endpoint()),
+        triples=stats.triples,
+        entities=stats.entities,
+        classes=tuple((named(c.iri), c) for c in stats.classes),
+        properties=tuple((named(p.iri), p.count) for p in stats.properties),
+        graphs=tuple(
+            (Value(g.iri.rsplit("/", 1)[-1], href=href(g.iri), iri=g.iri), g.count)
+            for g in stats.graphs
+        ),
+        examples=tuple(named(iri) for iri in stats.examples),
+        sources=tuple(named(iri) for iri in stats.sources),
+        vocabularies=stats.vocabularies,
+        downloads=get_manifest().files,
+        formats=formats,
+    )
+
+
+def _text(graph: Graph, subject: URIRef, predicate: URIRef) -> str | None:
+    """A literal value in the preferred language."""
+    found = [o for o in graph.objects(subject, predicate) if isinstance(o, Literal)]
+    for lang in (*languages(), None):
+        for literal in found:
+            if literal.language == lang:
+                return str(literal)
+    return str(found[0]) if found else None
+
+
+def init_app(app: Flask, store: DatasetStore) -> None:
+    """Compute the statistics of ``store`` once and keep them in ``app.extensions``."""
+    app.extensions[EXTENSION] = compute_statistics(
+        store, app.config["BASE_URI"], app.config["EXAMPLE_RESOURCES"]
+    )
+
+
+def get_statistics() -> Statistics:
+    statistics: Statistics = current_app.extensions[EXTENSION]
+    return statistics
+
+
+def skeleton() -> Graph:
+    """The static part, parsed with relative IRIs against BASE_URI."""
+    return Graph().parse(SKELETON, format="turtle", publicID=current_app.config["BASE_URI"])
+
+
+def description_graph() -> Graph:
+    """VoID and DCAT description of the dataset, its distributions and its service."""
+    graph = skeleton()
+    _add_dataset(graph)
+    _add_service(graph)
+    return graph
+
+
+def service_graph() -> Graph:
+    """The SPARQL 1.1 service description of /sparql."""
+    graph = Graph()
+    service = _iri("sparql")
+    for s, p, o in skeleton():
+        if str(s).startswith(service):
+            graph.add((s, p, o))
+    _add_service(graph)
+    return graph
+
+
+def _iri(path: str) -> URIRef:
+    return URIRef(current_app.config["BASE_URI"] + path)
+
+
+def serialize_graph(graph: Graph, media_type: MediaType) -> bytes:
+    """A description in an RDF format; Turtle by rdflib, which nests blank nodes
+    (partitions, checksums) where people read them."""
+    if media_type.key != "turtle":
+        return serialize(from_rdflib(graph), media_type)
+    for prefix, namespace in {**PREFIXES, "sd": str(SD), "spdx": str(SPDX)}.items():
+        graph.bind(prefix, namespace, replace=True)
+    return graph.serialize(format="turtle", encoding="utf-8")
+
+
+def _add_dataset(graph: Graph) -> None:
+    stats = get_statistics()
+    dataset = _iri("id/dataset")
+    version = get_store().version
+    add = graph.add
+    add((dataset, DCTERMS.license, URIRef(current_app.config["LICENSE"])))
+    add((dataset, DCTERMS.modified, Literal(version.modified.date())))
+    add((dataset, DCAT.landingPage, URIRef(url_for("description.dataset", _external=True))))
+    add((dataset, VOID.uriSpace, Literal(str(_iri("id/")))))
+    add((dataset, VOID.sparqlEndpoint, _endpoint()))
+    add((dataset, DCAT.accessService, _iri("sparql")))
+    for predicate, value in (
+        (VOID.triples, stats.triples),
+        (VOID.entities, stats.entities),
+        (VOID.distinctSubjects, stats.distinct_subjects),
+        (VOID.distinctObjects, stats.distinct_objects),
+        (VOID.classes, len(stats.classes)),
+        (VOID.properties, len(stats.properties)),
+    ):
+        add((dataset, predicate, Literal(value)))
+    for iri in stats.vocabularies:
+        add((dataset, VOID.vocabulary, URIRef(iri)))
+    for iri in stats.examples:
+        add((dataset, VOID.exampleResource, URIRef(iri)))
+    for iri in stats.sources:
+        add((dataset, DCTERMS.source, URIRef(iri)))
+    for partition in stats.classes:
+        node = _node(graph, dataset, VOID.classPartition)
+        add((node, VOID["class"], URIRef(partition.iri)))
+        add((node, VOID.entities, Literal(partition.entities)))
+        add((node, VOID.triples, Literal(partition.triples)))
+    for count in stats.properties:
+        node = _node(graph, dataset, VOID.propertyPartition)
+        add((node, VOID.property, URIRef(count.iri)))
+        add((node, VOID.triples, Literal(count.count)))
+    for download in get_manifest().files:
+        _add_distribution(graph, dataset, download)
+
+
+def _add_distribution(graph: Graph, dataset: URIRef, download: Download) -> None:
+    url = URIRef(url_for("downloads.file", name=download.name, _external=True))
+    distribution = _iri("download/" + download.name)
+    checksum = BNode()
+    add = graph.add
+    add((dataset, DCAT.distribution, distribution))
+    if download.dump:
+        add((dataset, VOID.dataDump, url))
+    add((distribution, RDF.type, DCAT.Distribution))
+    add((distribution, DCTERMS.title, Literal(download.title, lang="en")))
+    add((distribution, DCAT.downloadURL, url))
+    add((distribution, DCAT.accessURL, URIRef(url_for("downloads.index", _external=True))))
+    add((distribution, DCAT.mediaType, IANA[download.mimetype]))
+    if download.gzip:
+        add((distribution, DCAT.compressFormat, IANA["application/gzip"]))
+    add((distribution, DCAT.byteSize, Literal(download.size, datatype=XSD.nonNegativeInteger)))
+    add((distribution, DCTERMS.license, URIRef(current_app.config["LICENSE"])))
+    add((distribution, SPDX.checksum, checksum))
+    add((checksum, RDF.type, SPDX.Checksum))
+    add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
+    add((checksum, SPDX.checksumValue, Literal(download.sha256, datatype=XSD.hexBinary)))
+
+
+def _add_service(graph: Graph) -> None:
+    stats = get_statistics()
+    service = _iri("sparql")
+    dataset = _iri("sparql#dataset")
+    graph.add((service, SD.endpoint, _endpoint()))
+    graph.add((service, DCAT.endpointURL, _endpoint()))
+    graph.add((_iri("sparql#default-graph"), VOID.triples, Literal(stats.triples)))
+    for count in stats.graphs:
+        named, description = BNode(), BNode()
+        graph.add((dataset, SD.namedGraph, named))
+        graph.add((named, RDF.type, SD.NamedGraph))
+        graph.add((named, SD.name, URIRef(count.iri)))
+        graph.add((named, SD.graph, description))
+        graph.add((description, RDF.type, SD.Graph))
+        graph.add((description, VOID.triples, Literal(count.count)))
+
+
+def _endpoint() -> URIRef:
+    return URIRef(url_for("sparql.endpoint", _external=True))
+
+
+def _node(graph: Graph, subject: Node, predicate: URIRef) -> BNode:
+    node = BNode()
+    graph.add((subject, predicate, node))
+    return node
+
+
+@bp.get("/")
+def home() -> Response:
+    """The landing page: the dataset's description (HTML for people).
+    Aborts 406 when nothing offered is acceptable."""
+    return _description(None)
+
+
+@bp.get("/dataset")
+@bp.get("/dataset.<ext>")
+def dataset(ext: str | None = None) -> Response:
+    """The dataset's VoID/DCAT description. Aborts 404 for an extension not
+    offered, 406 when nothing offered is acceptable."""
+    return _description(ext)
+
+
+@bp.get("/.well-known/void")
+def void() -> Response:
+    """The same description at VoID's well-known address. Aborts 406."""
+    return _description(None)
+
+
+def _description(ext: str | None) -> Response:
+    media_type = DESCRIPTION.negotiate(ext)
+    graph = description_graph()
+    if media_type.key == "html":
+        body = render_template("dataset.html", page=dataset_page(graph, DESCRIPTION.formats()))
+    else:
+        body = serialize_graph(graph, media_type)
+    return DESCRIPTION.respond(Response(body, mimetype=media_type.mimetype), media_type)

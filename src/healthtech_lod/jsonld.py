@@ -1,0 +1,100 @@
+"""JSON-LD: the published context and compaction of RDF statements with it.
+
+Oxigraph writes expanded JSON-LD without ``@type`` and with one node object per
+statement, so statements go through N-Quads and pyld's ``from_rdf`` (which
+groups them by node) and are then compacted with the context in
+``context.jsonld``. Compaction never touches the network: the context is given
+inline and any remote context is refused.
+
+Documents refer to the context by URL plus an inline ``@base`` (a remote
+context's ``@base`` is ignored by JSON-LD 1.1), so entity IRIs read as short
+relative references such as ``"voicemed"``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pyoxigraph as ox
+from pyld import jsonld
+
+CONTEXT_PATH = Path(__file__).with_name("context.jsonld")
+
+Statement = ox.Triple | ox.Quad
+
+
+class RemoteContextRefusedError(Exception):
+    """pyld asked for a remote document; this service never fetches one."""
+
+
+def context_document() -> dict[str, Any]:
+    """The published context document ``{"@context": {...}}``, a fresh copy."""
+    document: dict[str, Any] = json.loads(CONTEXT_PATH.read_bytes())
+    return document
+
+
+def compact(
+    statements: Iterable[Statement],
+    base: str,
+    context_url: str | None = None,
+    first: str | None = None,
+) -> dict[str, Any]:
+    """Compact statements with the context, IRIs relative to ``base`` where that is
+    lossless.
+
+    The result's ``@context`` is ``[context_url, {"@base": base}]``, or the whole
+    context inline when ``context_url`` is None (for files served on their own).
+    The node ``first`` (an IRI) is put first in ``@graph``.
+    """
+    nquads = ox.serialize(statements, format=ox.RdfFormat.N_QUADS).decode("utf-8")
+    expanded = jsonld.from_rdf(nquads, {"format": "application/n-quads"})
+    if first is not None:
+        expanded.sort(key=lambda node: node.get("@id") != first)
+    relative = all(_relative_safe(iri) for iri in _node_iris(statements))
+    local = {**context_document()["@context"], "@base": base if relative else None}
+    compacted: dict[str, Any] = jsonld.compact(
+        expanded, local, {"documentLoader": _refuse_remote_documents}
+    )
+    compacted["@context"] = local if context_url is None else [context_url, {"@base": base}]
+    return compacted
+
+
+def _node_iris(statements: Iterable[Statement]) -> set[str]:
+    """The IRIs in node positions (subjects, objects, graph names)."""
+    iris = set()
+    for s in statements:
+        for term in (s.subject, s.object, getattr(s, "graph_name", None)):
+            if isinstance(term, ox.NamedNode):
+                iris.add(term.value)
+    return iris
+
+
+def _relative_safe(iri: str) -> bool:
+    """Whether pyld turns ``iri`` into a relative reference and back unchanged.
+
+    Its relative form loses an empty fragment or query (``def#`` becomes ``def``),
+    dot segments and default ports; a document holding such an IRI is compacted
+    with absolute IRIs only.
+    """
+    parts = urlsplit(iri)
+    segments = parts.path.split("/")
+    return not (
+        iri.endswith(("#", "?"))
+        or "?#" in iri
+        or "." in segments
+        or ".." in segments
+        or parts.port is not None
+    )
+
+
+def dumps(document: dict[str, Any]) -> bytes:
+    return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def _refuse_remote_documents(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """pyld's document loader; raises RemoteContextRefusedError for every URL."""
+    raise RemoteContextRefusedError(url)

@@ -1,0 +1,184 @@
+"""Content negotiation: one table of media types and one function that picks from it.
+
+A route offers some keys of the table, its default first. An explicit override (a
+``.ttl`` suffix or ``format=``) wins; otherwise Werkzeug's ``best_match`` follows
+the q-values of ``Accept``. A request without ``Accept`` gets the default, a
+request whose ``Accept`` matches nothing gets 406 naming the offers. Every
+negotiated response carries ``Vary: Accept``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import pyoxigraph as ox
+from flask import Flask, Response, abort, g, request
+
+
+@dataclass(frozen=True)
+class MediaType:
+    """One representation the service can write.
+
+    ``aliases`` are other media types a client may ask for to get this one (a JSON
+    client gets SPARQL JSON from /sparql and JSON-LD from documents); ``names`` are
+    the values ``format=`` and the file extension accept. ``errors`` says how an
+    error is written for a client that chose this type: ``html``, ``json``,
+    ``comment`` (an empty RDF document with ``#`` comments) or ``text``.
+    """
+
+    key: str
+    mimetype: str
+    extension: str
+    label: str
+    names: tuple[str, ...]
+    aliases: tuple[str, ...] = ()
+    rdf: ox.RdfFormat | None = None
+    results: ox.QueryResultsFormat | None = None
+    errors: str = "text"
+
+    @property
+    def accepts(self) -> tuple[str, ...]:
+        return (self.mimetype, *self.aliases)
+
+
+_R = ox.RdfFormat
+_Q = ox.QueryResultsFormat
+
+MEDIA_TYPES: tuple[MediaType, ...] = (
+    MediaType(
+        "turtle",
+        "text/turtle",
+        "ttl",
+        "Turtle",
+        ("ttl", "turtle"),
+        rdf=_R.TURTLE,
+        errors="comment",
+    ),
+    MediaType(
+        "jsonld",
+        "application/ld+json",
+        "jsonld",
+        "JSON-LD",
+        ("jsonld", "json-ld", "json"),
+        ("application/json",),
+        rdf=_R.JSON_LD,
+        errors="json",
+    ),
+    MediaType(
+        "ntriples",
+        "application/n-triples",
+        "nt",
+        "N-Triples",
+        ("nt", "ntriples", "n-triples"),
+        rdf=_R.N_TRIPLES,
+        errors="comment",
+    ),
+    MediaType(
+        "rdfxml",
+        "application/rdf+xml",
+        "rdf",
+        "RDF/XML",
+        ("rdf", "xml", "rdfxml", "rdf+xml", "owl"),
+        ("application/xml",),
+        rdf=_R.RDF_XML,
+    ),
+    MediaType("trig", "application/trig", "trig", "TriG", ("trig",), rdf=_R.TRIG, errors="comment"),
+    MediaType(
+        "nquads",
+        "application/n-quads",
+        "nq",
+        "N-Quads",
+        ("nq", "nquads", "n-quads"),
+        rdf=_R.N_QUADS,
+        errors="comment",
+    ),
+    MediaType(
+        "html",
+        "text/html",
+        "html",
+        "HTML",
+        ("html", "htm"),
+        ("application/xhtml+xml",),
+        errors="html",
+    ),
+    MediaType(
+        "srj",
+        "application/sparql-results+json",
+        "srj",
+        "SPARQL JSON",
+        ("json", "srj"),
+        ("application/json",),
+        results=_Q.JSON,
+        errors="json",
+    ),
+    MediaType(
+        "srx",
+        "application/sparql-results+xml",
+        "srx",
+        "SPARQL XML",
+        ("xml", "srx"),
+        ("application/xml",),
+        results=_Q.XML,
+    ),
+    MediaType("csv", "text/csv", "csv", "CSV", ("csv",), results=_Q.CSV),
+    MediaType("tsv", "text/tab-separated-values", "tsv", "TSV", ("tsv",), results=_Q.TSV),
+    MediaType("json", "application/json", "json", "JSON", ("json",), errors="json"),
+    MediaType("text", "text/plain", "txt", "plain text", ("txt", "text")),
+)
+
+BY_KEY: Mapping[str, MediaType] = MappingProxyType({m.key: m for m in MEDIA_TYPES})
+
+#: What each kind of answer offers, default first.
+RESULT_OFFERS = ("srj", "srx", "csv", "tsv")
+GRAPH_OFFERS = ("turtle", "jsonld", "ntriples", "rdfxml", "trig", "nquads")
+DOCUMENT_OFFERS = ("turtle", "jsonld", "ntriples", "rdfxml", "trig", "html")
+ERROR_OFFERS = ("text", "json", "html", "turtle", "ntriples", "trig", "nquads", "jsonld")
+
+
+def negotiate(offers: Sequence[str], override: str | None = None) -> MediaType:
+    """Pick one of ``offers`` (keys of the table) for the current request.
+
+    ``override`` (a file extension) or else the ``format`` parameter wins over
+    ``Accept``. Records the choice for the error handler and for ``Vary``.
+    Aborts 406, naming the offers, when the override or ``Accept`` names nothing
+    offered.
+    """
+    g.negotiated = True
+    override = override or request.values.get("format")
+    chosen = best(offers, override)
+    if chosen is None:
+        asked = f"format={override}" if override else f"Accept: {request.headers.get('Accept')}"
+        abort(406, f"Nothing offered here matches {asked}. Offered: {offered(offers)}.")
+    g.media_type = chosen
+    return chosen
+
+
+def best(offers: Sequence[str], override: str | None) -> MediaType | None:
+    """The offer the override names, else the best match for ``Accept`` (the first
+    offer when there is no ``Accept``); None when nothing matches."""
+    candidates = [BY_KEY[key] for key in offers]
+    if override:
+        wanted = override.strip().lower()
+        return next((m for m in candidates if wanted in (*m.names, *m.accepts)), None)
+    if not request.accept_mimetypes:
+        return candidates[0]
+    match = request.accept_mimetypes.best_match([a for m in candidates for a in m.accepts])
+    return next((m for m in candidates if match in m.accepts), None)
+
+
+def offered(offers: Sequence[str]) -> str:
+    """The offers as a readable list, for messages."""
+    return ", ".join(f"{BY_KEY[k].mimetype} (.{BY_KEY[k].extension})" for k in offers)
+
+
+def _vary(response: Response) -> Response:
+    if g.get("negotiated"):
+        response.vary.add("Accept")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Add ``Vary: Accept`` to every response whose content was negotiated."""
+    app.after_request(_vary)

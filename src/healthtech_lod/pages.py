@@ -1,0 +1,333 @@
+"""View models for the HTML pages: plain dataclasses that templates render.
+
+Functions here turn the store's answers into labels, links and grouped values;
+templates never query the store. Links to IRIs under BASE_URI point at this host
+(``request.host_url``), whatever the canonical base.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from flask import current_app, request
+
+from .namespaces import DCTERMS, PREFIXES, RDF, RDFS, SCHEMA, SKOS
+from .store import DatasetStore
+
+LABELS = tuple(ox.NamedNode(str(p)) for p in (RDFS.label, SKOS.prefLabel, DCTERMS.title))
+DESCRIPTIONS = tuple(
+    ox.NamedNode(str(p))
+    for p in (SCHEMA.description, SKOS.definition, RDFS.comment, DCTERMS.description)
+)
+TYPE = ox.NamedNode(str(RDF.type))
+SOURCE = ox.NamedNode(str(DCTERMS.source))
+PLAIN = frozenset({str(RDF.langString), "http://www.w3.org/2001/XMLSchema#string"})
+
+RdfTerm = ox.NamedNode | ox.BlankNode | ox.Literal
+
+
+@dataclass(frozen=True)
+class Value:
+    """One value: a link (``href``), a literal, or a blank node's own properties."""
+
+    text: str
+    href: str | None = None
+    iri: str | None = None
+    language: str | None = None
+    datatype: str | None = None
+    graphs: tuple[str, ...] = ()
+    nested: tuple[Property, ...] = ()
+
+
+@dataclass(frozen=True)
+class Property:
+    """A predicate and its values."""
+
+    label: str
+    iri: str
+    href: str
+    values: tuple[Value, ...]
+
+
+@dataclass(frozen=True)
+class Format:
+    """A link to one format of the page's document."""
+
+    label: str
+    href: str
+
+
+@dataclass(frozen=True)
+class EntityPage:
+    """An entity's document for people."""
+
+    iri: str
+    label: str
+    description: str | None
+    types: tuple[Value, ...]
+    properties: tuple[Property, ...]
+    incoming: tuple[Property, ...]
+    sources: tuple[Value, ...]
+
+
+@dataclass(frozen=True)
+class VocabularyTerm:
+    """A class or property of the vocabulary, anchored at its local name."""
+
+    anchor: str
+    iri: str
+    kind: str
+    label: str
+    comment: str | None
+    translations: tuple[tuple[str, str, str | None], ...]
+    details: tuple[Property, ...]
+
+
+@dataclass(frozen=True)
+class OntologyPage:
+    """The vocabulary for people: its classes and its properties."""
+
+    iri: str
+    title: str
+    description: str | None
+    classes: tuple[VocabularyTerm, ...]
+    properties: tuple[VocabularyTerm, ...]
+
+
+# --- links and labels -------------------------------------------------------
+
+
+def href(iri: str) -> str:
+    """The link to ``iri`` on this host if it is under BASE_URI, else the IRI."""
+    base = current_app.config["BASE_URI"]
+    if iri.startswith(base):
+        return request.host_url.rstrip("/") + request.script_root + "/" + iri[len(base) :]
+    return iri
+
+
+def curie(iri: str) -> str:
+    """``prefix:local`` for an IRI in a known namespace, else the IRI."""
+    for prefix, namespace in sorted(PREFIXES.items(), key=lambda item: -len(item[1])):
+        local = iri[len(namespace) :]
+        if iri.startswith(namespace) and local and "/" not in local and "#" not in local:
+            return f"{prefix}:{local}"
+    return iri
+
+
+def languages() -> list[str]:
+    return list(current_app.config["LANGUAGES"])
+
+
+def pick(literals: Iterable[ox.Literal], langs: Sequence[str]) -> ox.Literal | None:
+    """The literal in the first preferred language, else one without language, else any."""
+    found = list(literals)
+    for lang in (*langs, None):
+        for literal in found:
+            if literal.language == lang:
+                return literal
+    return found[0] if found else None
+
+
+def text(
+    store: DatasetStore, subject: ox.NamedNode | ox.BlankNode, predicates: Sequence[ox.NamedNode]
+) -> str | None:
+    """The first of ``predicates`` that ``subject`` has, in the preferred language."""
+    for predicate in predicates:
+        literals = [
+            q.object
+            for q in store.store.quads_for_pattern(subject, predicate, None)
+            if isinstance(q.object, ox.Literal)
+        ]
+        chosen = pick(literals, languages())
+        if chosen is not None:
+            return chosen.value
+    return None
+
+
+def label(store: DatasetStore, iri: ox.NamedNode) -> str:
+    """Its label by precedence (rdfs:label, skos:prefLabel, dcterms:title, in the
+    configured languages), else its prefixed name."""
+    return text(store, iri, LABELS) or curie(iri.value)
+
+
+def link(store: DatasetStore, iri: ox.NamedNode, graphs: tuple[str, ...] = ()) -> Value:
+    """A link to ``iri`` labelled by its label."""
+    return Value(label(store, iri), href=href(iri.value), iri=iri.value, graphs=graphs)
+
+
+def literal(term: ox.Literal, graphs: tuple[str, ...] = ()) -> Value:
+    datatype = None if term.datatype.value in PLAIN else curie(term.datatype.value)
+    return Value(term.value, language=term.language, datatype=datatype, graphs=graphs)
+
+
+# --- entity pages ------------------------------------------------------------
+
+
+def entity_page(store: DatasetStore, iri: ox.NamedNode, quads: Sequence[ox.Quad]) -> EntityPage:
+    """The page of ``iri`` from its document's quads."""
+    own = [q for q in quads if q.subject == iri]
+    types = _merge(own, lambda q: q.predicate == TYPE)
+    return EntityPage(
+        iri=iri.value,
+        label=text(store, iri, LABELS) or iri.value.rsplit("/", 1)[-1],
+        description=text(store, iri, DESCRIPTIONS),
+        types=tuple(link(store, t, g) for t, g in types.items() if isinstance(t, ox.NamedNode)),
+        properties=_properties(store, iri, quads, set()),
+        incoming=_incoming(store, iri, quads),
+        sources=tuple(
+            link(store, s, g)
+            for s, g in _merge(own, lambda q: q.predicate == SOURCE).items()
+            if isinstance(s, ox.NamedNode)
+        ),
+    )
+
+
+def _merge(
+    quads: Iterable[ox.Quad], keep: Callable[[ox.Quad], bool]
+) -> dict[RdfTerm, tuple[str, ...]]:
+    """Objects of the kept quads, each with the graphs (slugs) that state it."""
+    graphs: dict[RdfTerm, list[str]] = defaultdict(list)
+    for q in quads:
+        if keep(q):
+            graphs[q.object].append(_slug(q.graph_name))
+    return {term: tuple(sorted(set(g))) for term, g in graphs.items()}
+
+
+def _slug(graph: object) -> str:
+    return graph.value.rsplit("/", 1)[-1] if isinstance(graph, ox.NamedNode) else ""
+
+
+def _properties(
+    store: DatasetStore,
+    subject: ox.NamedNode | ox.BlankNode,
+    quads: Sequence[ox.Quad],
+    seen: set[ox.BlankNode],
+) -> tuple[Property, ...]:
+    """The subject's statements except its types, grouped by predicate; blank-node
+    values carry their own properties."""
+    by_predicate: dict[ox.NamedNode, list[ox.Quad]] = defaultdict(list)
+    for q in quads:
+        if q.subject == subject and q.predicate != TYPE:
+            by_predicate[q.predicate].append(q)
+    properties = []
+    for predicate in sorted(by_predicate, key=lambda p: label(store, p).casefold()):
+        values = tuple(
+            _value(store, term, graphs, quads, seen)
+            for term, graphs in _merge(by_predicate[predicate], lambda q: True).items()
+        )
+        properties.append(
+            Property(label(store, predicate), predicate.value, href(predicate.value), values)
+        )
+    return tuple(properties)
+
+
+def _value(
+    store: DatasetStore,
+    term: ox.NamedNode | ox.BlankNode | ox.Literal,
+    graphs: tuple[str, ...],
+    quads: Sequence[ox.Quad],
+    seen: set[ox.BlankNode],
+) -> Value:
+    if isinstance(term, ox.NamedNode):
+        return link(store, term, graphs)
+    if isinstance(term, ox.Literal):
+        return literal(term, graphs)
+    if term in seen:
+        return Value("…", graphs=graphs)
+    types = [q.object for q in quads if q.subject == term and q.predicate == TYPE]
+    kind = ", ".join(label(store, t) for t in types if isinstance(t, ox.NamedNode))
+    nested = _properties(store, term, quads, seen | {term})
+    return Value(kind, graphs=graphs, nested=nested)
+
+
+def _incoming(
+    store: DatasetStore, iri: ox.NamedNode, quads: Sequence[ox.Quad]
+) -> tuple[Property, ...]:
+    """Who points at ``iri``, grouped by predicate; a blank node pointing at it is
+    replaced by the resource that points at that blank node."""
+    rows: dict[tuple[str, str], list[Value]] = defaultdict(list)
+    for q in quads:
+        if q.object != iri or q.subject == iri:
+            continue
+        if isinstance(q.subject, ox.NamedNode):
+            rows[(label(store, q.predicate), q.predicate.value)].append(
+                link(store, q.subject, (_slug(q.graph_name),))
+            )
+            continue
+        for parent in quads:
+            if parent.object == q.subject and isinstance(parent.subject, ox.NamedNode):
+                name = f"{label(store, parent.predicate)} › {label(store, q.predicate)}"
+                rows[(name, q.predicate.value)].append(
+                    link(store, parent.subject, (_slug(q.graph_name),))
+                )
+    return tuple(
+        Property(name, predicate, href(predicate), tuple(sorted(set(values), key=lambda v: v.text)))
+        for (name, predicate), values in sorted(rows.items())
+    )
+
+
+# --- the vocabulary ----------------------------------------------------------
+
+ONTOLOGY_TERMS = """
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+SELECT DISTINCT ?graph ?term ?kind WHERE {
+  GRAPH ?graph { ?term a ?kind }
+  FILTER (isIRI(?term) && ?kind IN (owl:Class, rdfs:Class, owl:ObjectProperty,
+          owl:DatatypeProperty, owl:AnnotationProperty, rdf:Property))
+} ORDER BY ?term
+"""
+CLASS_KINDS = frozenset({"http://www.w3.org/2002/07/owl#Class", str(RDFS.Class)})
+DETAILS = tuple(
+    ox.NamedNode(str(p)) for p in (RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range)
+)
+
+
+def ontology_page(store: DatasetStore, graph: ox.NamedNode, iri: ox.NamedNode) -> OntologyPage:
+    """Every class and property of the ontology graph, with labels and comments."""
+    kinds: dict[ox.NamedNode, list[str]] = defaultdict(list)
+    for row in store.select(ONTOLOGY_TERMS, graph=graph):
+        kinds[row["term"]].append(row["kind"].value)
+    terms = [_term(store, term, kinds[term]) for term in kinds]
+    return OntologyPage(
+        iri=iri.value,
+        title=label(store, iri),
+        description=text(store, iri, (ox.NamedNode(str(DCTERMS.description)),)),
+        classes=tuple(t for t in terms if t.kind == "Class"),
+        properties=tuple(t for t in terms if t.kind != "Class"),
+    )
+
+
+def _term(store: DatasetStore, term: ox.NamedNode, kinds: list[str]) -> VocabularyTerm:
+    iri = term.value
+    anchor = iri.rsplit("#", 1)[-1] if "#" in iri else iri.rsplit("/", 1)[-1]
+    kind = "Class" if CLASS_KINDS & set(kinds) else ", ".join(sorted(curie(k) for k in kinds))
+    comment = ox.NamedNode(str(RDFS.comment))
+    translations = []
+    for lang in languages()[1:]:
+        name = _in_language(store, term, ox.NamedNode(str(RDFS.label)), lang)
+        if name:
+            translations.append((lang, name, _in_language(store, term, comment, lang)))
+    quads = [q for p in DETAILS for q in store.store.quads_for_pattern(term, p, None)]
+    return VocabularyTerm(
+        anchor=anchor,
+        iri=iri,
+        kind=kind,
+        label=label(store, term),
+        comment=text(store, term, (comment,)),
+        translations=tuple(translations),
+        details=_properties(store, term, quads, set()),
+    )
+
+
+def _in_language(
+    store: DatasetStore, term: ox.NamedNode, predicate: ox.NamedNode, lang: str
+) -> str | None:
+    for q in store.store.quads_for_pattern(term, predicate, None):
+        if isinstance(q.object, ox.Literal) and q.object.language == lang:
+            return q.object.value
+    return None

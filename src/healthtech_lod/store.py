@@ -1,0 +1,221 @@
+"""The dataset as the service holds it: an Oxigraph store, its version and its shapes.
+
+The store is loaded once by ``init_app`` and kept in ``app.extensions``; views
+read it through ``get_store()`` and never change it. Each file fills its own
+named graph; queries without ``GRAPH`` see the union of all of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pyoxigraph as ox
+from flask import Flask, current_app
+
+from . import __version__
+from .dataset import check_syntax, dataset_files, load_oxigraph, shape_files
+from .jsonld import CONTEXT_PATH
+from .namespaces import RDF, RDFS, SKOS
+from .rdf import sort_key, triples
+
+EXTENSION = "healthtech_lod"
+
+# The document of one entity: its own statements, the statements that point at
+# it, and the statements about its sources, each in its named graph.
+DOCUMENT_QUERY = """
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT DISTINCT ?this ?s ?p ?o ?g WHERE {
+  { GRAPH ?g { ?this ?p ?o } BIND (?this AS ?s) }
+  UNION
+  { GRAPH ?g { ?s ?p ?this } BIND (?this AS ?o) }
+  UNION
+  { GRAPH ?h { ?this dcterms:source ?s } GRAPH ?g { ?s ?p ?o } }
+}
+"""
+
+#: What a document says about each resource it links to.
+LINK_PREDICATES = tuple(ox.NamedNode(str(p)) for p in (RDF.type, RDFS.label, SKOS.prefLabel))
+
+
+@dataclass(frozen=True)
+class DatasetVersion:
+    """Identifies the dataset's content: a digest of its files' bytes (and of what
+    shapes their serialisations), and the date it was last modified."""
+
+    digest: str
+    modified: datetime
+
+
+@dataclass(frozen=True)
+class DatasetStore:
+    """The loaded dataset. Read-only: nothing here changes the store."""
+
+    store: ox.Store
+    root: Path
+    version: DatasetVersion
+    shapes: tuple[ox.Triple, ...]
+
+    def query(
+        self,
+        text: str,
+        default_graphs: list[ox.NamedNode] | None = None,
+        named_graphs: list[ox.NamedNode] | None = None,
+    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        """Evaluate a SPARQL query; without dataset parameters the default graph is
+        the union of all named graphs. Raises SyntaxError if it does not parse."""
+        dataset_given = default_graphs is not None or named_graphs is not None
+        return self.store.query(
+            text,
+            use_default_graph_as_union=not dataset_given,
+            default_graph=default_graphs,
+            named_graphs=named_graphs,
+        )
+
+    def select(self, text: str, **bindings: ox.NamedNode | ox.Literal) -> list[ox.QuerySolution]:
+        """Run one of this package's SELECT queries over the union graph, with
+        variables bound to terms (never pasted into the text)."""
+        substitutions = {ox.Variable(name): term for name, term in bindings.items()}
+        results = self.store.query(
+            text, use_default_graph_as_union=True, substitutions=substitutions
+        )
+        assert isinstance(results, ox.QuerySolutions)
+        return list(results)
+
+    def has_subject(self, iri: ox.NamedNode) -> bool:
+        return next(self.store.quads_for_pattern(iri, None, None), None) is not None
+
+    def has_graph(self, name: ox.NamedNode) -> bool:
+        return self.store.contains_named_graph(name)
+
+    def graph_quads(self, name: ox.NamedNode) -> list[ox.Quad]:
+        return list(self.store.quads_for_pattern(None, None, None, name))
+
+    def union(self) -> list[ox.Triple]:
+        """Every distinct triple of every graph, sorted by subject."""
+        return sorted(triples(self.store), key=sort_key)
+
+    def describe(self, iri: ox.NamedNode) -> list[ox.Quad]:
+        """The document of ``iri``, as quads in their named graphs.
+
+        Its own statements with blank-node values followed to the end, the
+        statements pointing at it (a blank node pointing at it is described,
+        with what points at that blank node), its sources, and the type and
+        labels of every resource the document links to.
+        """
+        core = [
+            ox.Quad(row["s"], row["p"], row["o"], row["g"])
+            for row in self.select(DOCUMENT_QUERY, this=iri)
+        ]
+        quads = set(core)
+        values = [q.object for q in core if q.subject == iri and _blank(q.object)]
+        pointing = [q.subject for q in core if q.object == iri and _blank(q.subject)]
+        quads.update(self._blank_closure([*values, *pointing]))
+        for node in pointing:
+            quads.update(self.store.quads_for_pattern(None, None, node))
+        quads.update(self._link_labels(quads, iri))
+        return sorted(quads, key=_quad_order(iri))
+
+    def _blank_closure(self, start: list[ox.BlankNode]) -> set[ox.Quad]:
+        seen: set[ox.BlankNode] = set()
+        found: set[ox.Quad] = set()
+        pending = list(start)
+        while pending:
+            node = pending.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            for quad in self.store.quads_for_pattern(node, None, None):
+                found.add(quad)
+                if _blank(quad.object):
+                    pending.append(quad.object)
+        return found
+
+    def _link_labels(self, quads: set[ox.Quad], iri: ox.NamedNode) -> set[ox.Quad]:
+        linked = {
+            term
+            for q in quads
+            for term in (q.subject, q.object)
+            if isinstance(term, ox.NamedNode) and term != iri
+        }
+        return {
+            quad
+            for term in linked
+            for predicate in LINK_PREDICATES
+            for quad in self.store.quads_for_pattern(term, predicate, None)
+        }
+
+
+def load(
+    root: Path, base_uri: str, store_path: str | None = None, modified: str | None = None
+) -> DatasetStore:
+    """Load the dataset under ``root`` (or open the on-disk store at ``store_path``).
+
+    Raises DatasetSyntaxError if a file does not parse.
+    """
+    store = ox.Store.read_only(store_path) if store_path else load_oxigraph(root)
+    version = dataset_version(root, base_uri, modified)
+    return DatasetStore(store, root, version, load_shapes(root))
+
+
+def load_shapes(root: Path) -> tuple[ox.Triple, ...]:
+    """The SHACL shapes of ``shapes/*.ttl`` merged (blank nodes kept apart per file)."""
+    shapes: list[ox.Triple] = []
+    for path in shape_files(root):
+        check_syntax(path)
+        shapes.extend(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
+    return tuple(shapes)
+
+
+def dataset_version(root: Path, base_uri: str, modified: str | None = None) -> DatasetVersion:
+    """Digest the dataset's and shapes' bytes with what else shapes the served
+    representations (the JSON-LD context, the base IRI, the versions of this package
+    and of Oxigraph). The date is ``modified`` (ISO) or the newest file's mtime."""
+    files = [f.path for f in dataset_files(root)] + shape_files(root) + [CONTEXT_PATH]
+    digest = hashlib.sha256(f"{__version__} {ox.__version__} {base_uri}".encode())
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    if modified:
+        when = datetime.combine(date.fromisoformat(modified), datetime.min.time(), UTC)
+    else:
+        when = datetime.fromtimestamp(max(p.stat().st_mtime for p in files), UTC)
+    return DatasetVersion(digest.hexdigest()[:16], when.replace(microsecond=0))
+
+
+def init_app(app: Flask) -> None:
+    """Load the dataset configured by DATA_ROOT / STORE_PATH into ``app.extensions``."""
+    config = app.config
+    app.extensions[EXTENSION] = load(
+        Path(config["DATA_ROOT"]),
+        config["BASE_URI"],
+        config["STORE_PATH"],
+        config["DATASET_MODIFIED"],
+    )
+
+
+def get_store() -> DatasetStore:
+    """The current app's dataset."""
+    store: DatasetStore = current_app.extensions[EXTENSION]
+    return store
+
+
+def _blank(term: object) -> bool:
+    return isinstance(term, ox.BlankNode)
+
+
+def _quad_order(iri: ox.NamedNode) -> Callable[[ox.Quad], tuple[bool, str, str, str, str]]:
+    """Sort key: the entity's own statements first, then by subject and graph."""
+
+    def key(q: ox.Quad) -> tuple[bool, str, str, str, str]:
+        return (
+            q.subject != iri,
+            str(q.subject),
+            str(q.predicate),
+            str(q.object),
+            str(q.graph_name),
+        )
+
+    return key

@@ -1,0 +1,175 @@
+"""Shared fixtures: one app over the small fixture repository, one over the real data."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pyoxigraph as ox
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from pyld import jsonld
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Node
+
+from healthtech_lod.app import create_app
+from healthtech_lod.dataset import REPO_ROOT, load_rdflib
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REAL_DATA = REPO_ROOT / "data" / "pioneers-2026.ttl"
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+MakeApp = Callable[..., Flask]
+
+
+@pytest.fixture(scope="session")
+def make_app(tmp_path_factory: pytest.TempPathFactory) -> MakeApp:
+    """Build an app over the fixture repository; keyword arguments override settings."""
+
+    def make(**overrides: Any) -> Flask:
+        config = {
+            "TESTING": True,
+            "DATA_ROOT": str(FIXTURES),
+            "DOWNLOAD_DIR": str(tmp_path_factory.getbasetemp() / "downloads"),
+            **overrides,
+        }
+        return create_app(config)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def app(make_app: MakeApp) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def fixture_dataset() -> Dataset:
+    """The fixture repository read by rdflib, independently of the service."""
+    return load_rdflib(FIXTURES)
+
+
+@pytest.fixture(scope="session")
+def fixture_union(fixture_dataset: Dataset) -> Graph:
+    return union(fixture_dataset)
+
+
+def union(dataset: Dataset) -> Graph:
+    graph = Graph()
+    for s, p, o, _ in dataset.quads((None, None, None, None)):
+        graph.add((s, p, o))
+    return graph
+
+
+@pytest.fixture(scope="session")
+def real_app(make_app: MakeApp) -> Iterator[Flask]:
+    """The service over the repository's own data; skipped until that data exists."""
+    if not REAL_DATA.exists():
+        pytest.skip("data/pioneers-2026.ttl is not written yet")
+    yield make_app(DATA_ROOT=str(REPO_ROOT))
+
+
+@pytest.fixture
+def real_client(real_app: Flask) -> FlaskClient:
+    return real_app.test_client()
+
+
+def jsonld_graph(client: FlaskClient, body: bytes | str) -> Graph:
+    """Expand a JSON-LD document with pyld, serving its context from the app (never
+    the network), and read the result into an rdflib graph."""
+
+    def loader(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+        path = urlsplit(url).path
+        response = client.get(path)
+        assert response.status_code == 200, url
+        return {"contextUrl": None, "documentUrl": url, "document": response.get_json()}
+
+    document = json.loads(body)
+    nquads = jsonld.to_rdf(document, {"format": "application/n-quads", "documentLoader": loader})
+    return Graph().parse(data=nquads, format="nt")
+
+
+def jsonld_graphs(document: dict[str, Any]) -> dict[str, Graph]:
+    """A self-contained JSON-LD document (context inline), graph by graph."""
+    nquads = jsonld.to_rdf(document, {"format": "application/n-quads"})
+    return parse_graphs(nquads.encode(), ox.RdfFormat.N_QUADS)
+
+
+def parse_graphs(data: bytes, rdf_format: ox.RdfFormat) -> dict[str, Graph]:
+    """Parse with Oxigraph (rdflib's Dataset parser warns): graph name ("" for the
+    default graph) to an rdflib graph of its triples."""
+    graphs: dict[str, Graph] = {}
+    for quad in ox.parse(data, format=rdf_format):
+        name = "" if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name.value
+        graph = graphs.setdefault(name, Graph())
+        graph.add((_term(quad.subject), _term(quad.predicate), _term(quad.object)))
+    return graphs
+
+
+def merged(graphs: dict[str, Graph]) -> Graph:
+    """The union of several graphs."""
+    union_graph = Graph()
+    for graph in graphs.values():
+        for triple in graph:
+            union_graph.add(triple)
+    return union_graph
+
+
+def _term(term: Any) -> Node:
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    if term.datatype.value == str(XSD.string):
+        return Literal(term.value)
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
+
+
+class _Checker(HTMLParser):
+    """Collects ids, links, loaded resources and unclosed elements of a page."""
+
+    VOID = {"meta", "link", "br", "img", "input", "hr"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: list[str] = []
+        self.hrefs: list[str] = []
+        self.resources: list[str] = []
+        self.open: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if values.get("id"):
+            self.ids.append(values["id"] or "")
+        if values.get("href"):
+            self.hrefs.append(values["href"] or "")
+        if values.get("src") or tag == "link":
+            self.resources.append(values.get("src") or values.get("href") or "")
+        if tag not in self.VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.open and self.open[-1] == tag, f"</{tag}> closes <{self.open[-1:]}>"
+        self.open.pop()
+
+
+def check_html(text: str) -> _Checker:
+    assert text.startswith("<!doctype html>")
+    checker = _Checker()
+    checker.feed(text)
+    assert checker.open == [], f"unclosed: {checker.open}"
+    return checker

@@ -1,0 +1,147 @@
+"""The dataset's VoID/DCAT description and what it states."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from conftest import BROWSER, jsonld_graph
+from flask import Flask
+from flask.testing import FlaskClient
+from rdflib import Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import RDF, XSD
+
+from healthtech_lod import downloads
+from healthtech_lod.namespaces import DCAT, DCTERMS, ID, SCHEMA, SD, SOURCE, VOID
+from healthtech_lod.store import DatasetStore
+
+DATASET = ID["dataset"]
+SPDX = "http://spdx.org/rdf/terms#"
+LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
+
+
+@pytest.fixture(scope="module")
+def void(app: Flask) -> Graph:
+    response = app.test_client().get("/.well-known/void")
+    assert response.mimetype == "text/turtle"
+    return Graph().parse(data=response.data, format="turtle")
+
+
+def test_title_description_and_license(void: Graph) -> None:
+    assert {o.language for o in void.objects(DATASET, DCTERMS.title)} == {"en", "fr"}
+    assert {o.language for o in void.objects(DATASET, DCTERMS.description)} == {"en", "fr"}
+    assert (DATASET, DCTERMS.license, LICENSE) in void
+    assert (DATASET, RDF.type, VOID.Dataset) in void and (DATASET, RDF.type, DCAT.Dataset) in void
+    publisher = void.value(DATASET, DCTERMS.publisher)
+    assert publisher is not None and len(list(void.predicate_objects(publisher))) >= 2
+
+
+def test_counts(void: Graph, fixture_union: Graph) -> None:
+    assert void.value(DATASET, VOID.triples) == Literal(len(fixture_union))
+    entities = {s for s in fixture_union.subjects(RDF.type, None) if str(s).startswith(str(ID))}
+    assert void.value(DATASET, VOID.entities) == Literal(len(entities))
+
+
+def test_class_partitions_are_computed(void: Graph, fixture_union: Graph) -> None:
+    expected = Counter(c for _, c in set(fixture_union.subject_objects(RDF.type)))
+    found = {
+        void.value(p, VOID["class"]): void.value(p, VOID.entities).toPython()
+        for p in void.objects(DATASET, VOID.classPartition)
+    }
+    assert found == dict(expected)
+    company = next(
+        p
+        for p in void.objects(DATASET, VOID.classPartition)
+        if void.value(p, VOID["class"]) == URIRef("https://w3id.org/lu-healthtech/def#Company")
+    )
+    voicemed_triples = len(set(fixture_union.predicate_objects(ID["voicemed"])))
+    assert void.value(company, VOID.triples).toPython() == voicemed_triples
+
+
+def test_property_partitions_are_computed(void: Graph, fixture_union: Graph) -> None:
+    expected = Counter(p for _, p, _ in fixture_union)
+    found = {
+        void.value(p, VOID.property): void.value(p, VOID.triples).toPython()
+        for p in void.objects(DATASET, VOID.propertyPartition)
+    }
+    assert found == dict(expected)
+
+
+def test_endpoint_and_service(void: Graph) -> None:
+    endpoint = URIRef("http://localhost/sparql")
+    assert (DATASET, VOID.sparqlEndpoint, endpoint) in void
+    service = void.value(None, DCAT.endpointURL, endpoint)
+    assert (service, RDF.type, DCAT.DataService) in void
+    assert (service, DCAT.servesDataset, DATASET) in void
+    assert (service, SD.endpoint, endpoint) in void
+
+
+def test_every_download_is_a_distribution(app: Flask, void: Graph) -> None:
+    manifest = app.extensions[downloads.EXTENSION]
+    distributions = set(void.objects(DATASET, DCAT.distribution))
+    assert len(distributions) == len(manifest.files)
+    for download in manifest.files:
+        url = URIRef(f"http://localhost/download/{download.name}")
+        distribution = void.value(None, DCAT.downloadURL, url)
+        assert distribution in distributions
+        byte_size = Literal(download.size, datatype=XSD.nonNegativeInteger)
+        assert (distribution, DCAT.byteSize, byte_size) in void
+        media = URIRef(f"http://www.iana.org/assignments/media-types/{download.mimetype}")
+        assert (distribution, DCAT.mediaType, media) in void
+        checksum = void.value(distribution, URIRef(SPDX + "checksum"))
+        assert str(void.value(checksum, URIRef(SPDX + "checksumValue"))) == download.sha256
+    dumps = set(void.objects(DATASET, VOID.dataDump))
+    assert URIRef("http://localhost/download/healthtech-lod.ttl") in dumps
+
+
+def test_vocabularies_examples_and_sources(void: Graph) -> None:
+    vocabularies = set(void.objects(DATASET, VOID.vocabulary))
+    assert URIRef("https://w3id.org/lu-healthtech/def#") in vocabularies
+    assert URIRef(str(SCHEMA)) in vocabularies
+    assert set(void.objects(DATASET, VOID.exampleResource)) == {
+        ID["voicemed"],
+        ID["artificial-intelligence"],
+    }
+    assert set(void.objects(DATASET, DCTERMS.source)) == {SOURCE["alpha"], SOURCE["beta"]}
+
+
+def test_same_description_at_both_addresses(client: FlaskClient, void: Graph) -> None:
+    dataset = Graph().parse(data=client.get("/dataset.ttl").data, format="turtle")
+    assert isomorphic(dataset, void)
+
+
+def test_json_ld_is_the_same_graph(client: FlaskClient, void: Graph) -> None:
+    response = client.get("/dataset", headers={"Accept": "application/ld+json"})
+    assert response.mimetype == "application/ld+json"
+    assert isomorphic(jsonld_graph(client, response.data), void)
+
+
+def test_license_link_header(client: FlaskClient) -> None:
+    for path in ("/.well-known/void", "/dataset", "/doc/voicemed", "/download/SHA256SUMS"):
+        with client.get(path) as response:
+            assert f'<{LICENSE}>; rel="license"' in response.headers["Link"], path
+
+
+def test_html_for_people(client: FlaskClient, void: Graph) -> None:
+    for path in ("/", "/dataset", "/.well-known/void"):
+        response = client.get(path, headers={"Accept": BROWSER})
+        assert response.mimetype == "text/html"
+        assert str(void.value(DATASET, VOID.triples)) in response.text
+        assert "http://localhost/sparql" in response.text
+        assert "healthtech-lod.ttl.gz" in response.text
+
+
+def test_statistics_are_computed_once(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("queried per request")
+
+    monkeypatch.setattr(DatasetStore, "select", refuse)
+    assert app.test_client().get("/.well-known/void").status_code == 200
+
+
+def test_real_description(real_client: FlaskClient) -> None:
+    graph = Graph().parse(data=real_client.get("/.well-known/void").data, format="turtle")
+    assert graph.value(DATASET, VOID.triples).toPython() > 1000
+    assert (DATASET, VOID.exampleResource, ID["voicemed"]) in graph
+    assert len(set(graph.objects(DATASET, DCTERMS.source))) == 5

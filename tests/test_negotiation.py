@@ -1,0 +1,157 @@
+"""Content negotiation: q-values, defaults, overrides, 406 and Vary, across routes."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import BROWSER
+from flask.testing import FlaskClient
+
+from healthtech_lod.negotiation import MEDIA_TYPES
+
+SELECT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        (None, "text/turtle"),
+        ("*/*", "text/turtle"),
+        (BROWSER, "text/html"),
+        ("text/turtle", "text/turtle"),
+        ("application/ld+json", "application/ld+json"),
+        ("application/json", "application/ld+json"),
+        ("application/n-triples", "application/n-triples"),
+        ("application/rdf+xml", "application/rdf+xml"),
+        ("application/xml", "application/rdf+xml"),
+        ("application/trig", "application/trig"),
+        ("text/html", "text/html"),
+        ("text/html;q=0.5, text/turtle", "text/turtle"),
+        ("text/turtle;q=0.2, application/ld+json;q=0.9", "application/ld+json"),
+        ("application/*", "application/ld+json"),
+        ("text/*;q=0.9, text/html", "text/html"),
+    ],
+)
+def test_documents_follow_accept(client: FlaskClient, accept: str | None, expected: str) -> None:
+    response = client.get("/doc/voicemed", headers={"Accept": accept} if accept else {})
+    assert response.status_code == 200
+    assert response.mimetype == expected
+    assert "Accept" in response.vary
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        (None, "application/sparql-results+json"),
+        ("*/*", "application/sparql-results+json"),
+        ("application/json", "application/sparql-results+json"),
+        ("application/sparql-results+json", "application/sparql-results+json"),
+        ("application/sparql-results+xml", "application/sparql-results+xml"),
+        ("application/xml", "application/sparql-results+xml"),
+        ("text/csv", "text/csv"),
+        ("text/tab-separated-values", "text/tab-separated-values"),
+        ("text/csv;q=0.1, text/tab-separated-values", "text/tab-separated-values"),
+        (BROWSER, "application/sparql-results+xml"),
+    ],
+)
+def test_select_results_follow_accept(
+    client: FlaskClient, accept: str | None, expected: str
+) -> None:
+    response = client.get(
+        "/sparql", query_string={"query": SELECT}, headers={"Accept": accept} if accept else {}
+    )
+    assert response.status_code == 200
+    assert response.mimetype == expected
+    assert "Accept" in response.vary
+
+
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [
+        ("json", "application/sparql-results+json"),
+        ("xml", "application/sparql-results+xml"),
+        ("csv", "text/csv"),
+        ("tsv", "text/tab-separated-values"),
+        ("text/csv", "text/csv"),
+    ],
+)
+def test_format_parameter_wins_over_accept(client: FlaskClient, fmt: str, expected: str) -> None:
+    response = client.get(
+        "/sparql", query_string={"query": SELECT, "format": fmt}, headers={"Accept": "text/html"}
+    )
+    assert response.status_code == 200
+    assert response.mimetype == expected
+
+
+@pytest.mark.parametrize(
+    ("ext", "expected"),
+    [
+        ("ttl", "text/turtle"),
+        ("jsonld", "application/ld+json"),
+        ("nt", "application/n-triples"),
+        ("rdf", "application/rdf+xml"),
+        ("trig", "application/trig"),
+        ("html", "text/html"),
+    ],
+)
+def test_extension_wins_over_accept(client: FlaskClient, ext: str, expected: str) -> None:
+    response = client.get(f"/doc/voicemed.{ext}", headers={"Accept": "image/png"})
+    assert response.status_code == 200
+    assert response.mimetype == expected
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/doc/voicemed", "/sparql?query=ASK%7B%7D", "/sparql", "/def", "/shapes", "/dataset"],
+)
+def test_unacceptable_accept_is_406_naming_the_offers(client: FlaskClient, path: str) -> None:
+    response = client.get(path, headers={"Accept": "image/png"})
+    assert response.status_code == 406
+    assert response.mimetype == "text/plain"
+    assert "image/png" in response.text
+    assert "Offered:" in response.text
+    assert "Accept" in response.vary
+
+
+def test_406_lists_exactly_what_is_offered(client: FlaskClient) -> None:
+    response = client.get("/sparql", query_string={"query": SELECT}, headers={"Accept": "x/y"})
+    offers = ["application/sparql-results+json", "application/sparql-results+xml", "text/csv"]
+    assert all(offer in response.text for offer in offers)
+    assert "text/turtle" not in response.text
+
+
+def test_unknown_format_parameter_is_406(client: FlaskClient) -> None:
+    response = client.get("/sparql", query_string={"query": SELECT, "format": "yaml"})
+    assert response.status_code == 406
+    assert "format=yaml" in response.text
+
+
+def test_unknown_extension_is_404(client: FlaskClient) -> None:
+    response = client.get("/doc/voicemed.yaml")
+    assert response.status_code == 404
+    assert ".ttl" in response.text
+
+
+def test_media_type_table_has_unique_keys_and_extensions() -> None:
+    keys = [m.key for m in MEDIA_TYPES]
+    extensions = [m.extension for m in MEDIA_TYPES]
+    assert len(set(keys)) == len(keys)
+    assert len(set(extensions)) == len(extensions)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/dataset",
+        "/.well-known/void",
+        "/doc/voicemed",
+        "/def",
+        "/shapes",
+        "/sparql",
+        "/rdf-graphs?default",
+        "/id/voicemed",
+        "/doc/nothing-here",
+    ],
+)
+def test_every_negotiated_response_varies_on_accept(client: FlaskClient, path: str) -> None:
+    assert "Accept" in client.get(path).vary

@@ -1,0 +1,342 @@
+"""The SPARQL 1.1 Protocol at /sparql and the Graph Store Protocol's read side."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import xml.etree.ElementTree as ET
+
+import pyoxigraph as ox
+import pytest
+from conftest import BROWSER, jsonld_graph, merged, parse_graphs
+from flask import Flask
+from flask.testing import FlaskClient
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import RDFS
+from werkzeug.test import TestResponse
+
+from healthtech_lod.namespaces import GRAPH, ID, SD
+
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
+FOUNDED = """PREFIX schema: <https://schema.org/>
+SELECT ?date WHERE { <https://w3id.org/lu-healthtech/id/voicemed> schema:foundingDate ?date }
+ORDER BY ?date"""
+REFERENCE = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{GRAPH['reference']}> {{ ?s ?p ?o }} }}"
+SRX = "{http://www.w3.org/2005/sparql-results#}"
+
+
+def bindings(response: TestResponse, var: str) -> list[str]:
+    data = response.get_json()
+    return [row[var]["value"] for row in data["results"]["bindings"]]
+
+
+def quad_count(app: Flask) -> int:
+    return len(app.extensions["healthtech_lod"].store)
+
+
+# --- the three ways to send a query -------------------------------------------
+
+
+def test_get(client: FlaskClient, fixture_union: Graph) -> None:
+    response = client.get("/sparql", query_string={"query": COUNT})
+    assert response.status_code == 200
+    assert bindings(response, "n") == [str(len(fixture_union))]
+
+
+def test_post_form(client: FlaskClient, fixture_union: Graph) -> None:
+    response = client.post("/sparql", data={"query": COUNT})
+    assert response.status_code == 200
+    assert bindings(response, "n") == [str(len(fixture_union))]
+
+
+def test_post_sparql_query(client: FlaskClient, fixture_union: Graph) -> None:
+    response = client.post(
+        "/sparql", data=COUNT.encode(), headers={"Content-Type": "application/sparql-query"}
+    )
+    assert response.status_code == 200
+    assert bindings(response, "n") == [str(len(fixture_union))]
+
+
+def test_post_of_another_body_is_415(client: FlaskClient) -> None:
+    response = client.post("/sparql", data=COUNT, headers={"Content-Type": "text/plain"})
+    assert response.status_code == 415
+
+
+def test_head_and_options(client: FlaskClient) -> None:
+    assert client.head("/sparql", query_string={"query": COUNT}).status_code == 200
+    assert client.options("/sparql").status_code == 200
+
+
+# --- results ------------------------------------------------------------------
+
+
+def test_default_graph_is_the_union_of_named_graphs(client: FlaskClient) -> None:
+    response = client.get("/sparql", query_string={"query": FOUNDED})
+    assert bindings(response, "date") == ["2020", "2021"]
+
+
+def test_graph_keeps_provenance(client: FlaskClient) -> None:
+    query = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"
+    graphs = bindings(client.get("/sparql", query_string={"query": query}), "g")
+    names = ["alpha", "beta", "ontology", "reference", "sources"]
+    assert graphs == [str(GRAPH[name]) for name in names]
+
+
+def test_select_as_csv_tsv_and_xml(client: FlaskClient) -> None:
+    def ask(fmt: str) -> str:
+        return client.get("/sparql", query_string={"query": FOUNDED, "format": fmt}).text
+
+    rows = list(csv.reader(io.StringIO(ask("csv"))))
+    assert rows == [["date"], ["2020"], ["2021"]]
+    tsv = ask("tsv").splitlines()
+    assert tsv[0] == "?date"
+    assert len(tsv) == 3 and "2020" in tsv[1] and "XMLSchema#gYear" in tsv[1]
+    root = ET.fromstring(ask("xml"))
+    assert [e.text for e in root.iter(f"{SRX}literal")] == ["2020", "2021"]
+
+
+def test_ask(client: FlaskClient) -> None:
+    response = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"})
+    assert response.get_json() == {"head": {}, "boolean": True}
+    csv_answer = client.get("/sparql", query_string={"query": "ASK {}", "format": "csv"})
+    assert csv_answer.text.strip() == "true"
+
+
+@pytest.mark.parametrize(
+    ("accept", "rdflib_format"),
+    [
+        (None, "turtle"),
+        ("text/turtle", "turtle"),
+        ("application/n-triples", "nt"),
+        ("application/rdf+xml", "xml"),
+        ("application/trig", "trig"),
+        ("application/n-quads", "nquads"),
+        ("application/ld+json", None),
+    ],
+)
+def test_construct_in_every_rdf_format(
+    client: FlaskClient, fixture_dataset: Dataset, accept: str | None, rdflib_format: str | None
+) -> None:
+    response = client.get(
+        "/sparql", query_string={"query": REFERENCE}, headers={"Accept": accept} if accept else {}
+    )
+    assert response.status_code == 200
+    if rdflib_format is None:
+        graph = jsonld_graph(client, response.data)
+    elif rdflib_format in ("trig", "nquads"):
+        graph = merged(parse_graphs(response.data, ox.RdfFormat.from_media_type(accept)))
+    else:
+        graph = Graph().parse(data=response.data, format=rdflib_format)
+    assert isomorphic(graph, fixture_dataset.graph(GRAPH["reference"]))
+
+
+def test_describe(client: FlaskClient) -> None:
+    response = client.get("/sparql", query_string={"query": f"DESCRIBE <{ID['voicemed']}>"})
+    graph = Graph().parse(data=response.data, format="turtle")
+    assert (ID["voicemed"], RDFS.label, Literal("VoiceMed", lang="en")) in graph
+
+
+def test_default_graph_uri(client: FlaskClient) -> None:
+    query = {"query": FOUNDED, "default-graph-uri": str(GRAPH["beta"])}
+    assert bindings(client.get("/sparql", query_string=query), "date") == ["2021"]
+
+
+def test_named_graph_uri(client: FlaskClient) -> None:
+    query = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+    params = {"query": query, "named-graph-uri": [str(GRAPH["alpha"]), str(GRAPH["beta"])]}
+    graphs = bindings(client.get("/sparql", query_string=params), "g")
+    assert sorted(graphs) == [str(GRAPH["alpha"]), str(GRAPH["beta"])]
+    only_named = {"query": COUNT, "named-graph-uri": str(GRAPH["alpha"])}
+    assert bindings(client.get("/sparql", query_string=only_named), "n") == ["0"]
+
+
+def test_dataset_parameters_in_a_post_form(client: FlaskClient) -> None:
+    data = {"query": FOUNDED, "default-graph-uri": str(GRAPH["alpha"])}
+    assert bindings(client.post("/sparql", data=data), "date") == ["2020"]
+
+
+def test_invalid_graph_iri_is_400(client: FlaskClient) -> None:
+    response = client.get("/sparql", query_string={"query": COUNT, "default-graph-uri": "a b"})
+    assert response.status_code == 400
+    assert "default-graph-uri" in response.text
+
+
+# --- bad queries ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["SELECT * WHERE { ?s ?p }", "SELEKT * WHERE { ?s ?p ?o }", "SELECT * WHERE { ?s ?p ?o"],
+)
+def test_malformed_query_is_400_with_message_and_position(client: FlaskClient, query: str) -> None:
+    response = client.get(
+        "/sparql", query_string={"query": query}, headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["status"] == 400
+    assert error["title"] == "Bad Request"
+    assert error["detail"].startswith("The query does not parse:")
+    assert re.search(r"\d+:\d+", error["detail"]), "the parser's position is missing"
+
+
+def test_undeclared_prefix_is_400(client: FlaskClient) -> None:
+    response = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ex:p ?o }"})
+    assert response.status_code == 400
+    assert "ex" in response.text
+
+
+UPDATES = [
+    'INSERT DATA { <http://example.org/a> <http://example.org/b> "c" }',
+    "DELETE DATA { <https://w3id.org/lu-healthtech/id/voicemed> a <https://schema.org/Thing> }",
+    "DELETE WHERE { ?s ?p ?o }",
+    "INSERT { ?s a <http://example.org/C> } WHERE { ?s ?p ?o }",
+    "DELETE { ?s ?p ?o } INSERT { ?s ?p 1 } WHERE { ?s ?p ?o }",
+    f"WITH <{GRAPH['alpha']}> DELETE {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o }}",
+    "LOAD <http://example.org/data.ttl>",
+    "LOAD SILENT <http://example.org/data.ttl> INTO GRAPH <http://example.org/g>",
+    "CLEAR ALL",
+    f"CLEAR GRAPH <{GRAPH['alpha']}>",
+    "CLEAR DEFAULT",
+    "DROP ALL",
+    f"DROP GRAPH <{GRAPH['beta']}>",
+    "CREATE GRAPH <http://example.org/g>",
+    f"ADD <{GRAPH['alpha']}> TO <{GRAPH['beta']}>",
+    f"MOVE <{GRAPH['alpha']}> TO <{GRAPH['beta']}>",
+    f"COPY <{GRAPH['alpha']}> TO <{GRAPH['beta']}>",
+    "PREFIX ex: <http://example.org/>\n# a comment\nINSERT DATA { ex:a ex:b ex:c }",
+    "BASE <http://example.org/> insert data { <a> <b> <c> }",
+]
+
+
+@pytest.mark.parametrize("update", UPDATES)
+@pytest.mark.parametrize("how", ["get", "form", "body"])
+def test_updates_are_refused_and_change_nothing(
+    app: Flask, client: FlaskClient, update: str, how: str
+) -> None:
+    before = quad_count(app)
+    if how == "get":
+        response = client.get("/sparql", query_string={"query": update})
+    elif how == "form":
+        response = client.post("/sparql", data={"query": update})
+    else:
+        headers = {"Content-Type": "application/sparql-query"}
+        response = client.post("/sparql", data=update.encode(), headers=headers)
+    assert response.status_code == 400
+    assert "read-only" in response.text
+    assert quad_count(app) == before
+
+
+def test_update_parameter_and_sparql_update_body_are_refused(
+    app: Flask, client: FlaskClient
+) -> None:
+    before = quad_count(app)
+    form = client.post("/sparql", data={"update": UPDATES[0]})
+    headers = {"Content-Type": "application/sparql-update"}
+    body = client.post("/sparql", data=UPDATES[0].encode(), headers=headers)
+    assert (form.status_code, body.status_code) == (400, 400)
+    assert "read-only" in form.text and "read-only" in body.text
+    assert quad_count(app) == before
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"query": "   "}, "empty"),
+        ({"query": ["ASK {}", "ASK {}"]}, "exactly one"),
+        ({"query": "ASK {} #" + "x" * 20_000}, "limit"),
+    ],
+)
+def test_bad_requests_are_400(client: FlaskClient, params: dict[str, object], message: str) -> None:
+    response = client.get("/sparql", query_string=params)
+    assert response.status_code == 400
+    assert message in response.text
+
+
+def test_service_is_refused(client: FlaskClient) -> None:
+    query = "SELECT * WHERE { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }"
+    response = client.get("/sparql", query_string={"query": query})
+    assert response.status_code == 400
+    assert "SERVICE" in response.text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        'SELECT * WHERE { ?s ?p "SERVICE" }',
+        "SELECT * WHERE { ?s <http://example.org/SERVICE> ?o }",
+        "PREFIX ex: <http://example.org/>\nSELECT ?service WHERE { ?service ex:service ?o }",
+        "# SERVICE <http://example.org/>\nASK {}",
+    ],
+)
+def test_the_word_service_elsewhere_is_fine(client: FlaskClient, query: str) -> None:
+    assert client.get("/sparql", query_string={"query": query}).status_code == 200
+
+
+# --- without a query --------------------------------------------------------------
+
+
+def test_service_description(client: FlaskClient) -> None:
+    response = client.get("/sparql")
+    assert response.mimetype == "text/turtle"
+    graph = Graph().parse(data=response.data, format="turtle")
+    service = next(graph.subjects(SD.endpoint, URIRef("http://localhost/sparql")))
+    assert (service, SD.supportedLanguage, SD.SPARQL11Query) in graph
+    assert (service, SD.feature, SD.UnionDefaultGraph) in graph
+    formats = set(graph.objects(service, SD.resultFormat))
+    assert URIRef("http://www.w3.org/ns/formats/SPARQL_Results_CSV") in formats
+    dataset = graph.value(service, SD.defaultDataset)
+    default = graph.value(dataset, SD.defaultGraph)
+    comment = Literal("the default graph is the union of all named graphs", lang="en")
+    assert (default, RDFS.comment, comment) in graph
+    names = {graph.value(n, SD.name) for n in graph.objects(dataset, SD.namedGraph)}
+    assert names == {GRAPH[n] for n in ("alpha", "beta", "ontology", "reference", "sources")}
+
+
+def test_service_description_as_json_ld(client: FlaskClient) -> None:
+    turtle = Graph().parse(data=client.get("/sparql").data, format="turtle")
+    response = client.get("/sparql", headers={"Accept": "application/json"})
+    assert response.mimetype == "application/ld+json"
+    assert isomorphic(jsonld_graph(client, response.data), turtle)
+
+
+def test_browser_gets_the_query_form(client: FlaskClient) -> None:
+    response = client.get("/sparql", headers={"Accept": BROWSER})
+    assert response.mimetype == "text/html"
+    assert '<textarea id="query" name="query"' in response.text
+    assert 'action="/sparql"' in response.text
+
+
+# --- Graph Store Protocol -----------------------------------------------------------
+
+
+def test_named_graph(client: FlaskClient, fixture_dataset: Dataset) -> None:
+    response = client.get("/rdf-graphs", query_string={"graph": str(GRAPH["alpha"])})
+    assert response.mimetype == "text/turtle"
+    graph = Graph().parse(data=response.data, format="turtle")
+    assert isomorphic(graph, fixture_dataset.graph(GRAPH["alpha"]))
+
+
+def test_named_graph_in_trig_keeps_its_name(client: FlaskClient) -> None:
+    params = {"graph": str(GRAPH["beta"]), "format": "trig"}
+    response = client.get("/rdf-graphs", query_string=params)
+    assert list(parse_graphs(response.data, ox.RdfFormat.TRIG)) == [str(GRAPH["beta"])]
+
+
+def test_default_graph_is_the_union(client: FlaskClient, fixture_union: Graph) -> None:
+    response = client.get("/rdf-graphs?default", headers={"Accept": "application/n-triples"})
+    assert isomorphic(Graph().parse(data=response.data, format="nt"), fixture_union)
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ({"graph": "https://w3id.org/lu-healthtech/graph/nothing"}, 404),
+        ({"graph": "not an iri"}, 400),
+        ({}, 400),
+    ],
+)
+def test_graph_store_errors(client: FlaskClient, query: dict[str, str], status: int) -> None:
+    assert client.get("/rdf-graphs", query_string=query).status_code == status
