@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 import pyoxigraph as ox
 import pytest
-from conftest import BROWSER, jsonld_graph, merged, parse_graphs
+from conftest import BROWSER, MakeApp, jsonld_graph, merged, parse_graphs
 from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Dataset, Graph, Literal, URIRef
@@ -259,7 +259,31 @@ def test_service_is_refused(client: FlaskClient) -> None:
     query = "SELECT * WHERE { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }"
     response = client.get("/sparql", query_string={"query": query})
     assert response.status_code == 400
-    assert "SERVICE" in response.text
+    assert "disabled" in response.text
+    assert "<http://127.0.0.1:1/sparql>" in response.text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { SERVICESILENT <http://10.0.0.1/sparql> { ?s ?p ?o } }",
+        "PREFIX e: <http://10.0.0.1/>\nSELECT * WHERE { service e:sparql { ?s ?p ?o } }",
+        "SELECT * WHERE { SERVICE ?endpoint { ?s ?p ?o } }",
+    ],
+)
+def test_disguised_service_is_refused(client: FlaskClient, query: str) -> None:
+    response = client.get("/sparql", query_string={"query": query})
+    assert response.status_code == 400
+    assert "Federated query (SERVICE) is disabled" in response.text
+
+
+def test_only_allowed_service_endpoints_pass(make_app: MakeApp) -> None:
+    allowed = "https://query.wikidata.org/sparql"
+    client = make_app(SERVICE_ALLOWED_ENDPOINTS=[allowed]).test_client()
+    query = "SELECT * WHERE { SERVICE <http://10.0.0.1/sparql> { ?s ?p ?o } }"
+    response = client.get("/sparql", query_string={"query": query})
+    assert response.status_code == 400
+    assert f"SERVICE may only call <{allowed}>" in response.text
 
 
 @pytest.mark.parametrize(

@@ -32,9 +32,10 @@ DEFAULTS: dict[str, Any] = {
     # Seconds a gunicorn worker may spend on one request before it is killed and
     # replaced; the only way to stop a runaway query (Oxigraph cannot cancel one).
     "QUERY_TIMEOUT": 30,
-    # Allow SPARQL SERVICE (federated query)? Oxigraph then makes outbound HTTP
-    # requests on the client's behalf, so it is refused unless set to true.
-    "SPARQL_ALLOW_SERVICE": False,
+    # SPARQL endpoints a query may call with SERVICE (federated query), as IRIs.
+    # Oxigraph makes real outbound HTTP requests for SERVICE, so by default (an
+    # empty list) every SERVICE clause is refused with 400.
+    "SERVICE_ALLOWED_ENDPOINTS": [],
     # Language precedence for labels and descriptions on HTML pages.
     "LANGUAGES": ["en", "fr"],
     # The dataset's license, stated in the description and in Link headers.

@@ -18,6 +18,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from werkzeug.datastructures import MultiDict
 
 from .description import serialize_graph, service_graph
+from .executor import federation_refusal
 from .negotiation import GRAPH_OFFERS, RESULT_OFFERS, negotiate
 from .responses import cacheable, serialize
 from .store import get_store
@@ -31,17 +32,6 @@ _PROLOGUE = r"(?:\s+|#[^\n]*|BASE\s*<[^>]*>|PREFIX\s+[^\s:]*:\s*<[^>]*>)*"
 _UPDATE = re.compile(
     _PROLOGUE + r"(?:INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b", re.IGNORECASE
 )
-# Strings, IRIs and comments, where the word SERVICE is not a keyword.
-_OPAQUE = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
-    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n]|\\.)*"'
-    r"|'(?:[^'\\\n]|\\.)*'"
-    r"|<[^<>\"{}|^`\\\s]*>"
-    r"|#[^\n]*"
-)
-_SERVICE = re.compile(r"(?<![\w:?$])SERVICE(?![\w:-])", re.IGNORECASE)
-
 bp = Blueprint("sparql", __name__)
 
 
@@ -111,14 +101,16 @@ def evaluate(query: QueryRequest) -> ox.QuerySolutions | ox.QueryBoolean | ox.Qu
 
 
 def _checked(text: str) -> str:
-    """Aborts 400 for an empty or too long query, or one using SERVICE when refused."""
+    """Aborts 400 for an empty or too long query, or one calling a SERVICE endpoint
+    that is not in SERVICE_ALLOWED_ENDPOINTS."""
     if not text.strip():
         abort(400, "The query is empty.")
     limit = current_app.config["MAX_QUERY_LENGTH"]
     if len(text) > limit:
         abort(400, f"The query is {len(text)} characters long; the limit is {limit}.")
-    if not current_app.config["SPARQL_ALLOW_SERVICE"] and _SERVICE.search(_OPAQUE.sub(" ", text)):
-        abort(400, "SERVICE (federated query) is not allowed on this endpoint.")
+    refusal = federation_refusal(text, frozenset(current_app.config["SERVICE_ALLOWED_ENDPOINTS"]))
+    if refusal is not None:
+        abort(400, refusal)
     return text
 
 
