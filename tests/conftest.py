@@ -22,7 +22,6 @@ from healthtech_lod.app import create_app
 from healthtech_lod.dataset import REPO_ROOT, load_rdflib
 
 FIXTURES = Path(__file__).parent / "fixtures"
-REAL_DATA = REPO_ROOT / "data" / "pioneers-2026.ttl"
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
@@ -75,9 +74,7 @@ def union(dataset: Dataset) -> Graph:
 
 @pytest.fixture(scope="session")
 def real_app(make_app: MakeApp) -> Iterator[Flask]:
-    """The service over the repository's own data; skipped until that data exists."""
-    if not REAL_DATA.exists():
-        pytest.skip("data/pioneers-2026.ttl is not written yet")
+    """The service over the repository's own data."""
     yield make_app(DATA_ROOT=str(REPO_ROOT))
 
 

@@ -48,6 +48,31 @@ def validate(root: Path, fmt: str) -> None:
 
 
 @main.command()
+@click.option(
+    "--root",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=REPO_ROOT,
+    show_default=True,
+    help="Repository root holding ontology/, data/, seeds/ and shapes/.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="New folder for the on-disk Oxigraph store (must not exist, or be empty).",
+)
+def build(root: Path, out: Path) -> None:
+    """Load the dataset into an on-disk Oxigraph store, for `serve --store`."""
+    from .executor import build_store
+
+    try:
+        build_store(root, out)
+    except FileExistsError as err:
+        raise click.BadParameter(str(err), param_hint="--out") from err
+    click.echo(f"Built {out}; serve it with: healthtech-lod serve --store {out}")
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
@@ -56,7 +81,7 @@ def validate(root: Path, fmt: str) -> None:
     "--store",
     type=click.Path(path_type=Path),
     default=None,
-    help="On-disk store made by `healthtech-lod build` (default: load the files in memory).",
+    help="On-disk store made by `healthtech-lod build` (default: the files, in memory).",
 )
 @click.option("--dev", is_flag=True, help="Flask's development server with the reloader.")
 def serve(
