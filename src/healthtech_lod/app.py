@@ -9,7 +9,17 @@ from typing import Any
 from flask import Config, Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import description, downloads, errors, negotiation, resources, sparql, store, vocabulary
+from . import (
+    description,
+    downloads,
+    errors,
+    negotiation,
+    resources,
+    search,
+    sparql,
+    store,
+    vocabulary,
+)
 from .config import defaults
 
 CORS_METHODS = "GET, HEAD, POST, OPTIONS"
@@ -33,11 +43,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     loaded = app.extensions[store.EXTENSION]
     description.init_app(app, loaded)
     downloads.init_app(app, loaded)
+    search.init_app(app, loaded)
     negotiation.init_app(app)
     errors.init_app(app)
 
     app.url_map.converters["slug"] = resources.SlugConverter
-    for blueprint in (description.bp, resources.bp, sparql.bp, downloads.bp, vocabulary.bp):
+    blueprints = (description.bp, resources.bp, search.bp, sparql.bp, downloads.bp, vocabulary.bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     app.after_request(cors)
     return app

@@ -1,0 +1,92 @@
+"""Search by name: case and accents ignored, HTML and JSON, every page has the box."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import BROWSER, check_html
+from flask.testing import FlaskClient
+
+from healthtech_lod.search import Entry, find, fold
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("Université du Luxembourg", "universite du luxembourg"),
+        ("  HE:AL   Campus ", "he:al campus"),
+        ("SüdSpidol", "sudspidol"),
+        ("Œuvre ﬁne", "œuvre fine"),
+    ],
+)
+def test_fold(text: str, folded: str) -> None:
+    assert fold(text) == folded
+
+
+def test_find_ranks_prefix_matches_first_and_lists_an_entity_once() -> None:
+    index = tuple(
+        sorted(
+            (
+                Entry(fold(name), name, iri)
+                for name, iri in [
+                    ("Luxembourg Institute of Health", "x:lih"),
+                    ("LIH", "x:lih"),
+                    ("University of Luxembourg", "x:uni"),
+                    ("Université du Luxembourg", "x:uni"),
+                    ("Luxinnovation", "x:luxi"),
+                ]
+            ),
+            key=lambda e: e.folded,
+        )
+    )
+    assert find(index, "luxembourg") == [
+        ("x:lih", "Luxembourg Institute of Health"),
+        ("x:uni", "Université du Luxembourg"),
+    ]
+    assert find(index, "UNIVERSITE du") == [("x:uni", "Université du Luxembourg")]
+    assert find(index, "   ") == []
+
+
+def test_search_without_accents_finds_the_university(real_client: FlaskClient) -> None:
+    response = real_client.get(
+        "/search", query_string={"q": "universite du luxembourg"}, headers={"Accept": BROWSER}
+    )
+    assert response.status_code == 200
+    check_html(response.text)
+    assert "Université du Luxembourg" in response.text or "University of Luxembourg" in (
+        response.text
+    )
+    assert 'href="http://localhost/id/university-of-luxembourg"' in response.text
+
+
+def test_search_as_json(real_client: FlaskClient) -> None:
+    response = real_client.get(
+        "/search", query_string={"q": "VOICEMED"}, headers={"Accept": "application/json"}
+    )
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert body["total"] >= 1
+    assert body["results"][0]["id"] == "https://w3id.org/lu-healthtech/id/voicemed"
+    assert "Vary" in response.headers and "Accept" in response.headers["Vary"]
+
+
+def test_no_match_says_so(client: FlaskClient) -> None:
+    response = client.get("/search", query_string={"q": "zzzz-nothing"})
+    assert "0 entities match" in response.text
+
+
+def test_search_text_is_escaped(client: FlaskClient) -> None:
+    response = client.get("/search", query_string={"q": "<script>alert(1)</script>"})
+    assert "<script>alert(1)" not in response.text
+    assert "&lt;script&gt;alert(1)" in response.text
+
+
+def test_overlong_search_is_400(client: FlaskClient) -> None:
+    response = client.get("/search", query_string={"q": "a" * 201})
+    assert response.status_code == 400
+    assert "limit is 200" in response.text
+
+
+@pytest.mark.parametrize("path", ["/", "/doc/voicemed", "/def", "/download/", "/search"])
+def test_every_page_has_the_search_box(client: FlaskClient, path: str) -> None:
+    response = client.get(path, headers={"Accept": BROWSER})
+    assert 'role="search"' in response.text and 'name="q"' in response.text
