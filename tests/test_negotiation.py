@@ -50,7 +50,8 @@ def test_documents_follow_accept(client: FlaskClient, accept: str | None, expect
         ("text/csv", "text/csv"),
         ("text/tab-separated-values", "text/tab-separated-values"),
         ("text/csv;q=0.1, text/tab-separated-values", "text/tab-separated-values"),
-        (BROWSER, "application/sparql-results+xml"),
+        (BROWSER, "text/html"),  # a browser gets the query page with a table
+        ("text/html;q=0.5, application/sparql-results+json", "application/sparql-results+json"),
     ],
 )
 def test_select_results_follow_accept(

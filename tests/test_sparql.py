@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 import pyoxigraph as ox
 import pytest
-from conftest import BROWSER, MakeApp, jsonld_graph, merged, parse_graphs
+from conftest import BROWSER, MakeApp, check_html, jsonld_graph, merged, parse_graphs
 from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Dataset, Graph, Literal, URIRef
@@ -364,3 +364,58 @@ def test_default_graph_is_the_union(client: FlaskClient, fixture_union: Graph) -
 )
 def test_graph_store_errors(client: FlaskClient, query: dict[str, str], status: int) -> None:
     assert client.get("/rdf-graphs", query_string=query).status_code == status
+
+
+# --- the results page for browsers ---------------------------------------------------------
+
+
+def test_browser_gets_results_as_a_table_linking_entities(client: FlaskClient) -> None:
+    query = "SELECT ?thing ?label WHERE { ?thing rdfs:label ?label } ORDER BY ?label"
+    query = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n" + query
+    response = client.get("/sparql", query_string={"query": query}, headers={"Accept": BROWSER})
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    check_html(response.text)
+    assert '<th scope="col">?thing</th>' in response.text
+    assert 'href="http://localhost/id/voicemed"' in response.text
+    assert "VoiceMed" in response.text and "@fr" in response.text
+    assert "format=csv" in response.text and "format=json" in response.text
+    assert "Accept" in response.vary
+
+
+def test_results_page_download_links_give_csv_and_json(client: FlaskClient) -> None:
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    csv_response = client.get("/sparql", query_string={"query": query, "format": "csv"})
+    assert csv_response.mimetype == "text/csv"
+    json_response = client.get("/sparql", query_string={"query": query, "format": "json"})
+    assert json_response.mimetype == "application/sparql-results+json"
+
+
+def test_ask_answer_on_the_page(client: FlaskClient) -> None:
+    response = client.get("/sparql", query_string={"query": "ASK {}"}, headers={"Accept": BROWSER})
+    assert "The answer is <strong>yes (true)</strong>" in response.text
+
+
+def test_query_error_is_shown_next_to_the_query(client: FlaskClient) -> None:
+    query = "SELECT ?x WHERE { ?x ?y }"
+    response = client.get("/sparql", query_string={"query": query}, headers={"Accept": BROWSER})
+    assert response.status_code == 400 and response.mimetype == "text/html"
+    check_html(response.text)
+    assert 'id="query-error"' in response.text
+    assert "1:" in response.text  # the parser's line:column
+    assert "SELECT ?x WHERE { ?x ?y }</textarea>" in response.text
+
+
+def test_query_text_and_results_are_escaped(client: FlaskClient) -> None:
+    query = 'SELECT ?x WHERE { BIND ("<script>alert(1)</script>" AS ?x) } # </textarea><b>'
+    response = client.get("/sparql", query_string={"query": query}, headers={"Accept": BROWSER})
+    assert "<script>alert(1)" not in response.text
+    assert "</textarea><b>" not in response.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
+
+
+def test_html_table_stops_at_its_row_limit(make_app: MakeApp) -> None:
+    client = make_app(HTML_MAX_ROWS=2).test_client()
+    query = "SELECT ?s WHERE { ?s ?p ?o }"
+    response = client.get("/sparql", query_string={"query": query}, headers={"Accept": BROWSER})
+    assert response.text.count("<tr><td>") == 2
+    assert "the table stops here" in response.text

@@ -24,6 +24,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_QUERY_LENGTH": 20_000,
     # Maximum size of a request body, in bytes (Flask's MAX_CONTENT_LENGTH).
     "MAX_CONTENT_LENGTH": 64 * 1024,
+    # Rows shown at most in the HTML table of query results (CSV and JSON give all).
+    "HTML_MAX_ROWS": 1000,
     # Cache-Control max-age for documents and downloads, in seconds.
     "CACHE_MAX_AGE": 3600,
     # Folder for the prepared bulk downloads; one sub-folder per dataset version.

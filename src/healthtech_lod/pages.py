@@ -331,3 +331,50 @@ def _in_language(
         if isinstance(q.object, ox.Literal) and q.object.language == lang:
             return q.object.value
     return None
+
+
+# --- SPARQL results ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResultsTable:
+    """A query's answer for the HTML page: column names and rows of cells, or the
+    boolean of an ASK; ``truncated`` says rows beyond ``max_rows`` were left out."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Value | None, ...], ...]
+    boolean: bool | None
+    truncated: bool
+
+
+def results_table(
+    results: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, max_rows: int
+) -> ResultsTable:
+    """SELECT solutions, CONSTRUCT triples or an ASK answer as a table; IRIs link
+    to their pages on this host."""
+    if isinstance(results, ox.QueryBoolean):
+        return ResultsTable((), (), bool(results), False)
+    if isinstance(results, ox.QuerySolutions):
+        columns = tuple(v.value for v in results.variables)
+        source: Iterable[Sequence[object]] = (
+            tuple(solution[name] for name in columns) for solution in results
+        )
+    else:
+        columns = ("subject", "predicate", "object")
+        source = ((t.subject, t.predicate, t.object) for t in results)
+    rows: list[tuple[Value | None, ...]] = []
+    for row in source:
+        if len(rows) == max_rows:
+            return ResultsTable(columns, tuple(rows), None, True)
+        rows.append(tuple(_cell(term) for term in row))
+    return ResultsTable(columns, tuple(rows), None, False)
+
+
+def _cell(term: object) -> Value | None:
+    if isinstance(term, ox.NamedNode):
+        return Value(curie(term.value), href=href(term.value), iri=term.value)
+    if isinstance(term, ox.Literal):
+        return literal(term)
+    if isinstance(term, ox.BlankNode):
+        return Value(f"_:{term.value}")
+    return None

@@ -14,12 +14,14 @@ import re
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest
 
 from .description import serialize_graph, service_graph
 from .executor import federation_refusal
-from .negotiation import GRAPH_OFFERS, RESULT_OFFERS, negotiate
+from .negotiation import BY_KEY, GRAPH_OFFERS, RESULT_OFFERS, best, negotiate
+from .pages import results_table
 from .responses import cacheable, serialize
 from .store import get_store
 
@@ -46,10 +48,16 @@ class QueryRequest:
 
 @bp.route("/sparql", methods=["GET", "POST"])
 def endpoint() -> Response | str:
-    """Answer a query; without one, the service description or the query form."""
+    """Answer a query; without one, the service description or the query form.
+
+    A client preferring HTML (a browser) gets the query page with the results as
+    a table, or with the parser's message next to the query (status 400).
+    """
     query = query_from_request()
     if query is None:
         return _service_description()
+    if best((*RESULT_OFFERS, "html"), request.values.get("format")) == BY_KEY["html"]:
+        return _results_page(query)
     results = evaluate(query)
     if isinstance(results, ox.QueryTriples):
         media_type = negotiate(GRAPH_OFFERS)
@@ -57,6 +65,21 @@ def endpoint() -> Response | str:
     media_type = negotiate(RESULT_OFFERS)
     assert media_type.results is not None
     return Response(results.serialize(format=media_type.results), mimetype=media_type.mimetype)
+
+
+def _results_page(query: QueryRequest) -> tuple[str, int]:
+    """The query page holding the results as a table, or the query's error (400)."""
+    negotiate((*RESULT_OFFERS, "html"), request.values.get("format"))
+    try:
+        table = results_table(evaluate(query), current_app.config["HTML_MAX_ROWS"])
+    except BadRequest as err:
+        return render_template("sparql.html", example=query.text, error=err.description), 400
+    downloads = {
+        name: url_for("sparql.endpoint", query=query.text, format=name, _external=True)
+        for name in ("csv", "json")
+    }
+    page = render_template("sparql.html", example=query.text, table=table, downloads=downloads)
+    return page, 200
 
 
 def query_from_request() -> QueryRequest | None:
