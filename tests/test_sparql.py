@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 import xml.etree.ElementTree as ET
@@ -17,6 +18,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDFS
 from werkzeug.test import TestResponse
 
+from healthtech_lod.dataset import REPO_ROOT
 from healthtech_lod.namespaces import GRAPH, ID, SD
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
@@ -419,3 +421,31 @@ def test_html_table_stops_at_its_row_limit(make_app: MakeApp) -> None:
     response = client.get("/sparql", query_string={"query": query}, headers={"Accept": BROWSER})
     assert response.text.count("<tr><td>") == 2
     assert "the table stops here" in response.text
+
+
+def test_gallery_lists_every_example_and_each_runs_in_one_click(
+    real_client: FlaskClient,
+) -> None:
+    page = real_client.get("/sparql", headers={"Accept": BROWSER})
+    check_html(page.text)
+    count = real_client.get(
+        "/sparql",
+        query_string={
+            "query": "PREFIX sh: <http://www.w3.org/ns/shacl#> "
+            "SELECT (COUNT(DISTINCT ?q) AS ?n) WHERE { ?q a sh:SPARQLExecutable }",
+            "format": "csv",
+        },
+    ).text.split()[1]
+    links = re.findall(r'<dt><a href="([^"]+)">', page.text)
+    assert len(links) == int(count) >= 10
+    assert "The 16 pioneers of 2026" in page.text
+    for link in links:
+        response = real_client.get(html.unescape(link), headers={"Accept": BROWSER})
+        assert response.status_code == 200, link
+        assert '<table class="results">' in response.text
+
+
+def test_gallery_speaks_french(make_app: MakeApp) -> None:
+    client = make_app(DATA_ROOT=str(REPO_ROOT), LANGUAGES=["fr", "en"]).test_client()
+    page = client.get("/sparql", headers={"Accept": BROWSER})
+    assert "Les 16 pionniers de 2026" in page.text

@@ -378,3 +378,47 @@ def _cell(term: object) -> Value | None:
     if isinstance(term, ox.BlankNode):
         return Value(f"_:{term.value}")
     return None
+
+
+# --- the gallery of example queries ---------------------------------------------
+
+EXAMPLES_QUERY = """
+PREFIX sh: <http://www.w3.org/ns/shacl#>
+PREFIX schema: <https://schema.org/>
+SELECT ?example ?text WHERE {
+  ?example a sh:SPARQLExecutable .
+  { ?example sh:select ?text } UNION { ?example sh:construct ?text }
+  OPTIONAL { ?example schema:position ?position }
+}
+ORDER BY ?position ?example
+"""
+COMMENT = ox.NamedNode(str(RDFS.comment))
+
+
+@dataclass(frozen=True)
+class Example:
+    """One query of the gallery: its label and comment in the page's language."""
+
+    iri: str
+    href: str
+    label: str
+    comment: str | None
+    text: str
+
+
+def examples(store: DatasetStore) -> tuple[Example, ...]:
+    """The dataset's SHACL SPARQL executables (graph/queries), in their order."""
+    found = []
+    for row in store.select(EXAMPLES_QUERY):
+        iri = row["example"]
+        assert isinstance(iri, ox.NamedNode)
+        found.append(
+            Example(
+                iri.value,
+                href(iri.value),
+                label(store, iri),
+                text(store, iri, (COMMENT,)),
+                row["text"].value,
+            )
+        )
+    return tuple(found)

@@ -21,7 +21,7 @@ from werkzeug.exceptions import BadRequest
 from .description import serialize_graph, service_graph
 from .executor import federation_refusal
 from .negotiation import BY_KEY, GRAPH_OFFERS, RESULT_OFFERS, best, negotiate
-from .pages import results_table
+from .pages import examples, results_table
 from .responses import cacheable, serialize
 from .store import get_store
 
@@ -73,12 +73,20 @@ def _results_page(query: QueryRequest) -> tuple[str, int]:
     try:
         table = results_table(evaluate(query), current_app.config["HTML_MAX_ROWS"])
     except BadRequest as err:
-        return render_template("sparql.html", example=query.text, error=err.description), 400
+        return render_template(
+            "sparql.html", example=query.text, error=err.description, gallery=examples(get_store())
+        ), 400
     downloads = {
         name: url_for("sparql.endpoint", query=query.text, format=name, _external=True)
         for name in ("csv", "json")
     }
-    page = render_template("sparql.html", example=query.text, table=table, downloads=downloads)
+    page = render_template(
+        "sparql.html",
+        example=query.text,
+        table=table,
+        downloads=downloads,
+        gallery=examples(get_store()),
+    )
     return page, 200
 
 
@@ -151,7 +159,7 @@ def _graphs(params: MultiDict[str, str], name: str) -> list[ox.NamedNode] | None
 def _service_description() -> Response | str:
     media_type = negotiate(SERVICE_OFFERS)
     if media_type.key == "html":
-        return render_template("sparql.html", example=EXAMPLE)
+        return render_template("sparql.html", example=EXAMPLE, gallery=examples(get_store()))
     body = serialize_graph(service_graph(), media_type)
     return cacheable(Response(body, mimetype=media_type.mimetype), media_type)
 
