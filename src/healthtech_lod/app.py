@@ -14,6 +14,7 @@ from . import (
     downloads,
     errors,
     negotiation,
+    pages,
     resources,
     search,
     sparql,
@@ -51,6 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     blueprints = (description.bp, resources.bp, search.bp, sparql.bp, downloads.bp, vocabulary.bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
+    app.context_processor(pages.page_context)
     app.after_request(cors)
     return app
 

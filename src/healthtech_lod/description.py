@@ -20,8 +20,8 @@ from rdflib.term import Node
 
 from .downloads import Download, get_manifest
 from .namespaces import DCAT, DCTERMS, PREFIXES, RDF, SD, VOID, XSD
-from .negotiation import MediaType
-from .pages import Format, Value, href, languages, link
+from .negotiation import MediaType, languages
+from .pages import Format, Value, href, link
 from .rdf import from_rdflib
 from .responses import Variants, serialize
 from .store import DatasetStore, get_store

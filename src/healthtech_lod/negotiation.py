@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 import pyoxigraph as ox
-from flask import Flask, Response, abort, g, request
+from flask import Flask, Response, abort, current_app, g, request
 
 
 @dataclass(frozen=True)
@@ -173,12 +173,33 @@ def offered(offers: Sequence[str]) -> str:
     return ", ".join(f"{BY_KEY[k].mimetype} (.{BY_KEY[k].extension})" for k in offers)
 
 
+def language() -> str:
+    """The language of the current page: ``lang=`` if it is one of LANGUAGES, else
+    the best match of ``Accept-Language``, else the first of LANGUAGES."""
+    offered_languages = current_app.config["LANGUAGES"]
+    asked = request.args.get("lang")
+    if asked in offered_languages:
+        return str(asked)
+    g.language_negotiated = True
+    return request.accept_languages.best_match(offered_languages) or offered_languages[0]
+
+
+def languages() -> list[str]:
+    """LANGUAGES with the current page's language first: the precedence of labels
+    and descriptions, each falling back to the next."""
+    first = language()
+    return [first, *(lang for lang in current_app.config["LANGUAGES"] if lang != first)]
+
+
 def _vary(response: Response) -> Response:
     if g.get("negotiated"):
         response.vary.add("Accept")
+    if g.get("language_negotiated") and response.mimetype == "text/html":
+        response.vary.add("Accept-Language")
     return response
 
 
 def init_app(app: Flask) -> None:
-    """Add ``Vary: Accept`` to every response whose content was negotiated."""
+    """Add ``Vary: Accept`` to every response whose content was negotiated, and
+    ``Vary: Accept-Language`` to every page whose language was."""
     app.after_request(_vary)

@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from flask import current_app, request
+from flask import current_app, request, url_for
 
 from .namespaces import DCTERMS, PREFIXES, RDF, RDFS, SCHEMA, SKOS
+from .negotiation import language, languages
 from .store import DatasetStore
 
 LABELS = tuple(ox.NamedNode(str(p)) for p in (RDFS.label, SKOS.prefLabel, DCTERMS.title))
@@ -117,10 +118,6 @@ def curie(iri: str) -> str:
     return iri
 
 
-def languages() -> list[str]:
-    return list(current_app.config["LANGUAGES"])
-
-
 def pick(literals: Iterable[ox.Literal], langs: Sequence[str]) -> ox.Literal | None:
     """The literal in the first preferred language, else one without language, else any."""
     found = list(literals)
@@ -161,6 +158,37 @@ def link(store: DatasetStore, iri: ox.NamedNode, graphs: tuple[str, ...] = ()) -
 def literal(term: ox.Literal, graphs: tuple[str, ...] = ()) -> Value:
     datatype = None if term.datatype.value in PLAIN else curie(term.datatype.value)
     return Value(term.value, language=term.language, datatype=datatype, graphs=graphs)
+
+
+# --- every page ---------------------------------------------------------------
+
+LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
+
+
+@dataclass(frozen=True)
+class LanguageLink:
+    """A link to the current page in another language."""
+
+    code: str
+    name: str
+    href: str
+    current: bool
+
+
+def page_context() -> dict[str, object]:
+    """What base.html needs on every page: its language and the language switch."""
+    current = language()
+    args = {**(request.view_args or {}), **request.args.to_dict()}
+    switch = [
+        LanguageLink(
+            code,
+            LANGUAGE_NAMES.get(code, code),
+            url_for(request.endpoint or "description.home", **{**args, "lang": code}),
+            code == current,
+        )
+        for code in current_app.config["LANGUAGES"]
+    ]
+    return {"page_language": current, "language_links": switch}
 
 
 # --- entity pages ------------------------------------------------------------

@@ -9,7 +9,7 @@ import pyoxigraph as ox
 from flask import Response, abort, current_app, request, url_for
 
 from . import jsonld, rdf
-from .negotiation import BY_KEY, MediaType, negotiate
+from .negotiation import BY_KEY, MediaType, language, negotiate
 from .pages import Format
 from .rdf import Statement, triples
 from .store import get_store
@@ -60,7 +60,10 @@ def cacheable(response: Response, variant: MediaType, links: Sequence[Link] = ()
     """Add ETag (dataset version and variant), Last-Modified, Cache-Control, the
     license and ``links``; answer 304 to a matching conditional request."""
     version = get_store().version
-    response.set_etag(f"{version.digest}-{variant.key}")
+    tag = f"{version.digest}-{variant.key}"
+    if variant.key == "html":
+        tag += f"-{language()}"
+    response.set_etag(tag)
     response.last_modified = version.modified
     response.cache_control.public = True
     response.cache_control.max_age = current_app.config["CACHE_MAX_AGE"]

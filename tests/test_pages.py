@@ -1,0 +1,79 @@
+"""Pages for people: the language of labels and descriptions, the language switch.
+
+The lead description of a page is in the page's language; the table of statements
+keeps every value with its language tag."""
+
+from __future__ import annotations
+
+import html
+
+import pyoxigraph as ox
+import pytest
+from conftest import BROWSER, check_html
+from flask.testing import FlaskClient
+
+from healthtech_lod.pages import pick
+
+FRENCH = "Start-up qui entend l&#39;asthme dans la voix."
+ENGLISH = "Start-up that hears &lt;b&gt;asthma&lt;/b&gt;"
+
+
+@pytest.mark.parametrize(
+    ("headers", "query", "lang", "present", "absent"),
+    [
+        ({}, {}, "en", ENGLISH, FRENCH),
+        ({"Accept-Language": "fr-LU,fr;q=0.9,en;q=0.5"}, {}, "fr", FRENCH, ENGLISH),
+        ({"Accept-Language": "de, en;q=0.5"}, {}, "en", ENGLISH, FRENCH),
+        ({"Accept-Language": "de"}, {}, "en", ENGLISH, FRENCH),
+        ({"Accept-Language": "fr"}, {"lang": "en"}, "en", ENGLISH, FRENCH),
+        ({}, {"lang": "fr"}, "fr", FRENCH, ENGLISH),
+    ],
+)
+def test_page_language_follows_accept_language_and_the_switch(
+    client: FlaskClient,
+    headers: dict[str, str],
+    query: dict[str, str],
+    lang: str,
+    present: str,
+    absent: str,
+) -> None:
+    response = client.get(
+        "/doc/voicemed", query_string=query, headers={"Accept": BROWSER, **headers}
+    )
+    assert response.status_code == 200
+    check_html(response.text)
+    assert f'<html lang="{lang}">' in response.text
+    assert f'<p class="description">{present}' in response.text
+    assert f'<p class="description">{absent}' not in response.text
+
+
+def test_language_is_part_of_vary_and_etag(client: FlaskClient) -> None:
+    en = client.get("/doc/voicemed", headers={"Accept": BROWSER})
+    fr = client.get("/doc/voicemed", headers={"Accept": BROWSER, "Accept-Language": "fr"})
+    assert "Accept-Language" in en.vary and "Accept" in en.vary
+    assert en.headers["ETag"] != fr.headers["ETag"]
+    turtle = client.get("/doc/voicemed", headers={"Accept": "text/turtle"})
+    assert "Accept-Language" not in turtle.vary
+
+
+@pytest.mark.parametrize("path", ["/", "/doc/voicemed", "/def", "/sparql", "/search?q=x"])
+def test_every_page_switches_language(client: FlaskClient, path: str) -> None:
+    page = client.get(path, headers={"Accept": BROWSER}).text
+    assert 'hreflang="fr"' in page and '<strong lang="en">English</strong>' in page
+    french = client.get(path, headers={"Accept": BROWSER, "Accept-Language": "fr"}).text
+    assert 'hreflang="en"' in french and '<strong lang="fr">Français</strong>' in french
+
+
+def test_switch_keeps_the_query_string(client: FlaskClient) -> None:
+    page = client.get("/search?q=voice", headers={"Accept": BROWSER}).text
+    links = [html.unescape(part.split('"')[1]) for part in page.split("href=")[1:]]
+    assert any("q=voice" in link and "lang=fr" in link for link in links)
+
+
+def test_labels_fall_back_to_the_other_language() -> None:
+    english = ox.Literal("Wet lab", language="en")
+    untagged = ox.Literal("wet-lab")
+    assert pick([english], ["fr", "en"]) == english
+    assert pick([untagged, english], ["fr", "en"]) == english
+    assert pick([untagged], ["fr", "en"]) == untagged
+    assert pick([], ["fr", "en"]) is None
