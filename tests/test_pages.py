@@ -6,6 +6,7 @@ keeps every value with its language tag."""
 from __future__ import annotations
 
 import html
+import re
 
 import pyoxigraph as ox
 import pytest
@@ -77,3 +78,22 @@ def test_labels_fall_back_to_the_other_language() -> None:
     assert pick([untagged, english], ["fr", "en"]) == english
     assert pick([untagged], ["fr", "en"]) == untagged
     assert pick([], ["fr", "en"]) is None
+
+
+def test_home_chart_links_every_point_to_its_source(real_client: FlaskClient) -> None:
+    page = real_client.get("/", headers={"Accept": BROWSER}).text
+    check_html(page)
+    chart = page[page.index('<section id="growth">') : page.index("</section>")]
+    points = re.findall(r'<a href="([^"]+)" class="point( conflict)?"><circle', chart)
+    assert len(points) >= 7  # 4 company counts and 3 employee counts in the sources
+    assert all(href.startswith("http://localhost/id/source/") for href, _ in points)
+    for href, _ in points:  # every source linked exists
+        assert real_client.get(href).status_code == 303
+    assert any(conflict for _, conflict in points), "2026 has two company counts"
+    assert "more than 150" in chart and "conflicting claim" in chart
+
+
+def test_home_chart_follows_the_page_language(real_client: FlaskClient) -> None:
+    page = real_client.get("/?lang=fr", headers={"Accept": BROWSER}).text
+    chart = page[page.index('<section id="growth">') : page.index("</section>")]
+    assert "Nombre d" in chart

@@ -21,7 +21,7 @@ from rdflib.term import Node
 from .downloads import Download, get_manifest
 from .namespaces import DCAT, DCTERMS, PREFIXES, RDF, SD, VOID, XSD
 from .negotiation import MediaType, languages
-from .pages import Format, Value, href, link
+from .pages import Format, Value, growth, href, link
 from .rdf import from_rdflib
 from .responses import Variants, serialize
 from .store import DatasetStore, get_store
@@ -332,9 +332,9 @@ def _node(graph: Graph, subject: Node, predicate: URIRef) -> BNode:
 
 @bp.get("/")
 def home() -> Response:
-    """The landing page: the dataset's description (HTML for people).
-    Aborts 406 when nothing offered is acceptable."""
-    return _description(None)
+    """The landing page: the dataset's description with the sector's growth chart
+    for people. Aborts 406 when nothing offered is acceptable."""
+    return _description(None, home=True)
 
 
 @bp.get("/dataset")
@@ -351,11 +351,13 @@ def void() -> Response:
     return _description(None)
 
 
-def _description(ext: str | None) -> Response:
+def _description(ext: str | None, home: bool = False) -> Response:
     media_type = DESCRIPTION.negotiate(ext)
     graph = description_graph()
     if media_type.key == "html":
-        body = render_template("dataset.html", page=dataset_page(graph, DESCRIPTION.formats()))
+        page = dataset_page(graph, DESCRIPTION.formats())
+        chart = growth(get_store()) if home else ()
+        body = render_template("dataset.html", page=page, chart=chart)
     else:
         body = serialize_graph(graph, media_type)
     return DESCRIPTION.respond(Response(body, mimetype=media_type.mimetype), media_type)

@@ -450,3 +450,92 @@ def examples(store: DatasetStore) -> tuple[Example, ...]:
             )
         )
     return tuple(found)
+
+
+# --- the sector's growth, for the home page ---------------------------------------
+
+GROWTH_QUERY = """
+PREFIX : <https://w3id.org/lu-healthtech/id/>
+PREFIX lht: <https://w3id.org/lu-healthtech/def#>
+PREFIX schema: <https://schema.org/>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT DISTINCT ?measure ?year ?value ?qualifier ?source WHERE {
+  VALUES ?measure { :company-count :employee-count }
+  ?observation lht:measure ?measure ; schema:value ?value ; lht:referenceYear ?year ;
+    schema:observationAbout :luxembourg-healthtech-sector ; dcterms:source ?source .
+  OPTIONAL { ?observation lht:valueQualifier ?qualifier }
+}
+ORDER BY ?measure ?year ?value
+"""
+CHART_WIDTH, CHART_HEIGHT, CHART_MARGIN = 420, 220, 44
+
+
+@dataclass(frozen=True)
+class Point:
+    """One claim of one source: a figure for a year, placed on its chart."""
+
+    year: int
+    value: float
+    qualifier: str | None
+    source: Value
+    x: float
+    y: float
+    conflict: bool
+
+
+@dataclass(frozen=True)
+class Series:
+    """One measure's claims over the years, with its axis ticks."""
+
+    measure: str
+    points: tuple[Point, ...]
+    years: tuple[tuple[int, float], ...]
+    values: tuple[tuple[int, float], ...]
+
+
+def growth(store: DatasetStore) -> tuple[Series, ...]:
+    """Companies and employees by reference year, every claim kept with its source;
+    claims of different values for the same year are marked as conflicting."""
+    claims: dict[str, list[tuple[int, float, str | None, Value]]] = defaultdict(list)
+    for row in store.select(GROWTH_QUERY):
+        qualifier = row["qualifier"]
+        claims[row["measure"].value].append(
+            (
+                int(row["year"].value[:4]),
+                float(row["value"].value),
+                label(store, qualifier) if isinstance(qualifier, ox.NamedNode) else None,
+                link(store, row["source"]),
+            )
+        )
+    return tuple(_series(store, measure, found) for measure, found in sorted(claims.items()))
+
+
+def _series(
+    store: DatasetStore, measure: str, claims: list[tuple[int, float, str | None, Value]]
+) -> Series:
+    years = sorted({c[0] for c in claims})
+    first, last = years[0] - 1, years[-1] + 1
+    top = max(c[1] for c in claims) * 1.15
+    inner_w = CHART_WIDTH - 2 * CHART_MARGIN
+    inner_h = CHART_HEIGHT - 2 * CHART_MARGIN
+
+    def x(year: int) -> float:
+        return round(CHART_MARGIN + (year - first) / (last - first) * inner_w, 1)
+
+    def y(value: float) -> float:
+        return round(CHART_HEIGHT - CHART_MARGIN - value / top * inner_h, 1)
+
+    values_by_year: dict[int, set[float]] = defaultdict(set)
+    for year, value, _, _ in claims:
+        values_by_year[year].add(value)
+    points = tuple(
+        Point(year, value, qualifier, source, x(year), y(value), len(values_by_year[year]) > 1)
+        for year, value, qualifier, source in claims
+    )
+    ticks = [round(top / 4 * i) for i in range(4)]
+    return Series(
+        label(store, ox.NamedNode(measure)),
+        points,
+        tuple((year, x(year)) for year in years),
+        tuple((tick, y(tick)) for tick in ticks),
+    )
