@@ -6,13 +6,17 @@ keeps every value with its language tag."""
 from __future__ import annotations
 
 import html
+import json
 import re
 
 import pyoxigraph as ox
 import pytest
-from conftest import BROWSER, check_html
+from conftest import BROWSER, check_html, jsonld_graph
 from flask.testing import FlaskClient
+from rdflib import Literal
+from rdflib.namespace import XSD
 
+from healthtech_lod.namespaces import ID, SCHEMA
 from healthtech_lod.pages import pick
 
 FRENCH = "Start-up qui entend l&#39;asthme dans la voix."
@@ -97,3 +101,35 @@ def test_home_chart_follows_the_page_language(real_client: FlaskClient) -> None:
     page = real_client.get("/?lang=fr", headers={"Accept": BROWSER}).text
     chart = page[page.index('<section id="growth">') : page.index("</section>")]
     assert "Nombre d" in chart
+
+
+def embedded_jsonld(page: str) -> dict[str, object]:
+    start = page.index('<script type="application/ld+json">') + len(
+        '<script type="application/ld+json">'
+    )
+    data: dict[str, object] = json.loads(page[start : page.index("</script>", start)])
+    return data
+
+
+def test_entity_page_embeds_schema_org_jsonld(client: FlaskClient) -> None:
+    page = client.get("/doc/voicemed", headers={"Accept": BROWSER}).text
+    data = embedded_jsonld(page)
+    assert data["@id"] == "https://w3id.org/lu-healthtech/id/voicemed"
+    assert data["@context"]["@vocab"] == "https://schema.org/"  # type: ignore[index]
+    assert "Organization" in data["@type"]  # type: ignore[operator]
+    assert "description" in data and "foundingDate" in data
+    graph = jsonld_graph(client, json.dumps(data))
+    assert (ID["voicemed"], SCHEMA.foundingDate, Literal("2020", datatype=XSD.gYear)) in graph
+
+
+def test_embedded_jsonld_cannot_close_its_script(client: FlaskClient) -> None:
+    page = client.get("/doc/voicemed", headers={"Accept": BROWSER}).text
+    start = page.index('<script type="application/ld+json">')
+    script = page[start : page.index("</script>", start)]
+    assert "<b>" not in script and "\\u003cb\\u003e" in script
+    assert "<b>asthma</b>" in json.dumps(embedded_jsonld(page), ensure_ascii=False)
+
+
+def test_real_entity_is_typed_with_its_schema_org_superclass(real_client: FlaskClient) -> None:
+    page = real_client.get("/doc/voicemed", headers={"Accept": BROWSER}).text
+    assert "Corporation" in embedded_jsonld(page)["@type"]  # type: ignore[operator]

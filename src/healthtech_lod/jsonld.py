@@ -98,3 +98,32 @@ def dumps(document: dict[str, Any]) -> bytes:
 def _refuse_remote_documents(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
     """pyld's document loader; raises RemoteContextRefusedError for every URL."""
     raise RemoteContextRefusedError(url)
+
+
+SCHEMA_ORG = "https://schema.org/"
+
+
+def embedded(
+    statements: Iterable[Statement], iri: str, schema_types: Iterable[str]
+) -> dict[str, Any]:
+    """The entity's own statements for a page's ``<script type="application/ld+json">``:
+    compacted with schema.org as the vocabulary, so that search engines read them,
+    and typed with the schema.org classes its classes refine (``schema_types``)."""
+    subject = ox.NamedNode(iri)
+    own = [ox.Triple(s.subject, s.predicate, s.object) for s in statements if s.subject == subject]
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    own += [ox.Triple(subject, rdf_type, ox.NamedNode(t)) for t in schema_types]
+    nquads = ox.serialize(own, format=ox.RdfFormat.N_QUADS).decode("utf-8")
+    expanded = jsonld.from_rdf(nquads, {"format": "application/n-quads"})
+    prefixes = {k: v for k, v in context_document()["@context"].items() if _is_prefix(k, v)}
+    context = {**prefixes, "@vocab": SCHEMA_ORG}
+    compacted: dict[str, Any] = jsonld.compact(
+        expanded, context, {"documentLoader": _refuse_remote_documents}
+    )
+    compacted["@context"] = context
+    return compacted
+
+
+def _is_prefix(key: str, value: object) -> bool:
+    """A context entry that only abbreviates a namespace (``"lht": "…def#"``)."""
+    return not key.startswith("@") and isinstance(value, str) and value.endswith(("/", "#"))

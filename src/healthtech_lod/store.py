@@ -37,6 +37,14 @@ SELECT DISTINCT ?this ?s ?p ?o ?g WHERE {
 }
 """
 
+SCHEMA_TYPES_QUERY = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT DISTINCT ?this ?type WHERE {
+  ?this a ?class . ?class rdfs:subClassOf* ?type .
+  FILTER (STRSTARTS(STR(?type), "https://schema.org/"))
+}
+"""
+
 #: What a document says about each resource it links to.
 LINK_PREDICATES = tuple(ox.NamedNode(str(p)) for p in (RDF.type, RDFS.label, SKOS.prefLabel))
 
@@ -84,6 +92,11 @@ class DatasetStore:
         )
         assert isinstance(results, ox.QuerySolutions)
         return list(results)
+
+    def schema_types(self, iri: ox.NamedNode) -> list[str]:
+        """The schema.org classes that the classes of ``iri`` are, or refine."""
+        rows = self.select(SCHEMA_TYPES_QUERY, this=iri)
+        return sorted({row["type"].value for row in rows})
 
     def has_subject(self, iri: ox.NamedNode) -> bool:
         return next(self.store.quads_for_pattern(iri, None, None), None) is not None
