@@ -3,85 +3,28 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from conftest import FIXTURES
 from rdflib import Graph, Literal
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS
+from server import serving
 from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
 
 from healthtech_lod.namespaces import ID, LHT
 
 pytestmark = pytest.mark.e2e
 
-COMMAND = Path(sys.executable).with_name("healthtech-lod")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    """Poll ``url`` until it answers; fail with the server's log if it dies or stalls."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the server exited ({process.returncode}):\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=1):
-                return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.1)
-    pytest.fail(f"the server did not answer within 30 s:\n{log.read_text()}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Terminate the server's process group, killing it if it lingers."""
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of a real server over the fixture repository; always stopped."""
-    folder = tmp_path_factory.mktemp("e2e")
-    port = free_port()
-    env = {
-        **os.environ,
-        "HEALTHTECH_LOD_DATA_ROOT": str(FIXTURES),
-        "HEALTHTECH_LOD_DOWNLOAD_DIR": str(folder / "downloads"),
-    }
-    log = folder / "server.log"
-    command = [str(COMMAND), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{base}/context.jsonld", process, log)
+    with serving(FIXTURES, tmp_path_factory.mktemp("e2e")) as base:
         yield base
-    finally:
-        stop(process)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -1,0 +1,75 @@
+"""A real `healthtech-lod serve` on a free loopback port, for end-to-end and browser tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+COMMAND = Path(sys.executable).with_name("healthtech-lod")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Poll ``url`` until it answers; fail with the server's log if it dies or stalls."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the server exited ({process.returncode}):\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.1)
+    pytest.fail(f"the server did not answer within 30 s:\n{log.read_text()}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Terminate the server's process group, killing it if it lingers."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+@contextmanager
+def serving(data_root: Path, folder: Path) -> Iterator[str]:
+    """Run the real service over ``data_root`` (downloads and log under ``folder``);
+    yields its base URL and always stops it."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "HEALTHTECH_LOD_DATA_ROOT": str(data_root),
+        "HEALTHTECH_LOD_DOWNLOAD_DIR": str(folder / "downloads"),
+    }
+    log = folder / "server.log"
+    command = [str(COMMAND), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(f"{base}/context.jsonld", process, log)
+        yield base
+    finally:
+        stop(process)

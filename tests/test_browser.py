@@ -1,0 +1,141 @@
+"""Pages for people in a real browser: Debian's Chromium driven by Playwright, headless,
+against the real service over the repository's data.
+
+`.ci/run` installs Chromium (``apt-get install chromium``); without it these tests
+fail, saying so.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+from server import serving
+
+from healthtech_lod.dataset import REPO_ROOT
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serving(REPO_ROOT, tmp_path_factory.mktemp("browser")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert CHROMIUM.exists() or shutil.which("chromium"), (
+        "Chromium is needed: apt-get install -y chromium (.ci/run does it)"
+    )
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, base: str) -> Iterator[Page]:
+    """A fresh English page that records every host it asks for."""
+    context = browser.new_context(locale="en-GB")
+    opened = context.new_page()
+    hosts: list[str] = []
+    opened.on("request", lambda request: hosts.append(urlsplit(request.url).netloc))
+    opened.hosts = hosts  # type: ignore[attr-defined]
+    yield opened
+    own = urlsplit(base).netloc
+    assert {h for h in hosts if h} <= {own}, "no request to any other host"
+    context.close()
+
+
+def test_home_chart_points_link_to_their_sources(page: Page, base: str) -> None:
+    page.goto(base + "/")
+    points = page.locator("#growth svg a.point")
+    assert points.count() >= 7
+    assert page.locator("#growth svg a.point.conflict").count() >= 2
+    box = points.first.locator("circle").bounding_box()
+    assert box is not None and box["width"] > 0, "the chart is drawn"
+    points.first.locator("circle").click()
+    page.wait_for_load_state()
+    assert "/doc/source/" in page.url
+    assert page.locator("h1").inner_text()
+
+
+def test_search_without_accents_finds_the_university(page: Page, base: str) -> None:
+    page.goto(base + "/def")
+    page.locator("header input[name=q]").fill("universite du luxembourg")
+    page.locator("header input[name=q]").press("Enter")
+    page.wait_for_load_state()
+    results = page.locator("ol.results li")
+    assert results.count() >= 1
+    assert "Université du Luxembourg" in results.first.inner_text()
+    results.first.locator("a").first.click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/doc/university-of-luxembourg")
+
+
+def test_french_browser_gets_french_pages(browser: Browser, base: str) -> None:
+    context = browser.new_context(locale="fr-FR")
+    french = context.new_page()
+    french.goto(base + "/doc/university-of-luxembourg")
+    assert french.locator("html").get_attribute("lang") == "fr"
+    assert french.locator("h1").inner_text() == "Université du Luxembourg"
+    french.locator("nav.languages a[hreflang=en]").click()
+    french.wait_for_load_state()
+    assert french.locator("h1").inner_text() == "University of Luxembourg"
+    context.close()
+
+
+def test_entity_page_shows_sources_and_embeds_jsonld(page: Page, base: str) -> None:
+    page.goto(base + "/id/voicemed")
+    assert page.url.endswith("/doc/voicemed")
+    assert page.locator("h1").inner_text() == "VoiceMed"
+    assert page.locator("h2", has_text="Sources").count() == 1
+    script = page.locator('script[type="application/ld+json"]').text_content()
+    assert script is not None
+    data = json.loads(script)
+    assert data["@id"] == "https://w3id.org/lu-healthtech/id/voicemed"
+    assert "Corporation" in data["@type"]
+
+
+def test_gallery_query_runs_in_one_click(page: Page, base: str) -> None:
+    page.goto(base + "/sparql")
+    page.locator("#examples dt a", has_text="The 16 pioneers of 2026").click()
+    page.wait_for_load_state()
+    rows = page.locator("table.results tbody tr")
+    assert rows.count() == 16
+    assert page.locator("table.results a", has_text="VoiceMed").count() >= 1
+
+
+def test_query_error_shows_beside_the_query(page: Page, base: str) -> None:
+    page.goto(base + "/sparql")
+    page.locator("#query").fill("SELECT ?x WHERE { ?x ?y }")
+    page.locator("form button[type=submit]", has_text="Run").click()
+    page.wait_for_load_state()
+    error = page.locator("#query-error")
+    assert "1:" in error.inner_text()
+    assert page.locator("#query").input_value() == "SELECT ?x WHERE { ?x ?y }"
+
+
+def test_script_in_a_query_stays_inert(page: Page, base: str) -> None:
+    page.goto(base + "/sparql")
+    payload = "<script>window.pwned = 1</script><img src=x onerror='window.pwned=2'>"
+    page.locator("#query").fill(f'SELECT ?x WHERE {{ BIND ("{payload}" AS ?x) }} # </textarea>')
+    page.locator("form button[type=submit]", has_text="Run").click()
+    page.wait_for_load_state()
+    assert page.evaluate("typeof window.pwned") == "undefined"
+    assert payload in page.locator("table.results td").first.inner_text()
