@@ -133,3 +133,22 @@ def test_embedded_jsonld_cannot_close_its_script(client: FlaskClient) -> None:
 def test_real_entity_is_typed_with_its_schema_org_superclass(real_client: FlaskClient) -> None:
     page = real_client.get("/doc/voicemed", headers={"Accept": BROWSER}).text
     assert "Corporation" in embedded_jsonld(page)["@type"]  # type: ignore[operator]
+
+
+def sparql_count(client: FlaskClient, where: str) -> int:
+    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}"
+    return int(
+        client.get("/sparql", query_string={"query": query, "format": "csv"}).text.split()[1]
+    )
+
+
+def test_vocabulary_page_says_how_often_each_term_is_used(real_client: FlaskClient) -> None:
+    page = real_client.get("/def", headers={"Accept": BROWSER}).text
+    lht = "https://w3id.org/lu-healthtech/def#"
+    companies = sparql_count(real_client, f"SELECT DISTINCT ?s {{ ?s a <{lht}Company> }}")
+    technology = sparql_count(real_client, f"?s <{lht}technology> ?o")
+    company = page[page.index('<section id="Company">') :]
+    assert f"{companies} entities of this class" in company[: company.index("</section>")]
+    term = page[page.index('<section id="technology">') :]
+    assert f"Used in {technology} statements" in term[: term.index("</section>")]
+    assert companies > 0 and technology > 0

@@ -8,7 +8,7 @@ templates never query the store. Links to IRIs under BASE_URI point at this host
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -85,6 +85,7 @@ class VocabularyTerm:
     comment: str | None
     translations: tuple[tuple[str, str, str | None], ...]
     details: tuple[Property, ...]
+    uses: int = 0
 
 
 @dataclass(frozen=True)
@@ -315,12 +316,16 @@ DETAILS = tuple(
 )
 
 
-def ontology_page(store: DatasetStore, graph: ox.NamedNode, iri: ox.NamedNode) -> OntologyPage:
-    """Every class and property of the ontology graph, with labels and comments."""
+def ontology_page(
+    store: DatasetStore, graph: ox.NamedNode, iri: ox.NamedNode, uses: Mapping[str, int]
+) -> OntologyPage:
+    """Every class and property of the ontology graph, with labels, comments and
+    ``uses``: how many entities of each class, how many statements of each
+    property the dataset holds."""
     kinds: dict[ox.NamedNode, list[str]] = defaultdict(list)
     for row in store.select(ONTOLOGY_TERMS, graph=graph):
         kinds[row["term"]].append(row["kind"].value)
-    terms = [_term(store, term, kinds[term]) for term in kinds]
+    terms = [_term(store, term, kinds[term], uses.get(term.value, 0)) for term in kinds]
     return OntologyPage(
         iri=iri.value,
         title=label(store, iri),
@@ -330,7 +335,7 @@ def ontology_page(store: DatasetStore, graph: ox.NamedNode, iri: ox.NamedNode) -
     )
 
 
-def _term(store: DatasetStore, term: ox.NamedNode, kinds: list[str]) -> VocabularyTerm:
+def _term(store: DatasetStore, term: ox.NamedNode, kinds: list[str], uses: int) -> VocabularyTerm:
     iri = term.value
     anchor = iri.rsplit("#", 1)[-1] if "#" in iri else iri.rsplit("/", 1)[-1]
     kind = "Class" if CLASS_KINDS & set(kinds) else ", ".join(sorted(curie(k) for k in kinds))
@@ -349,6 +354,7 @@ def _term(store: DatasetStore, term: ox.NamedNode, kinds: list[str]) -> Vocabula
         comment=text(store, term, (comment,)),
         translations=tuple(translations),
         details=_properties(store, term, quads, set()),
+        uses=uses,
     )
 
 

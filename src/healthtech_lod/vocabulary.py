@@ -11,6 +11,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template
 
 from . import jsonld
+from .description import get_statistics
 from .namespaces import GRAPH
 from .negotiation import BY_KEY
 from .pages import ontology_page
@@ -33,7 +34,11 @@ def ontology(ext: str | None = None) -> Response:
     graph = ox.NamedNode(str(GRAPH["ontology"]))
     if media_type.key == "html":
         iri = ox.NamedNode(current_app.config["BASE_URI"] + "def")
-        page = ontology_page(store, graph, iri)
+        stats = get_statistics()
+        uses = {c.iri: c.entities for c in stats.classes} | {
+            p.iri: p.count for p in stats.properties
+        }
+        page = ontology_page(store, graph, iri, uses)
         body = render_template("ontology.html", page=page, formats=ONTOLOGY.formats())
     else:
         body = serialize(store.graph_quads(graph), media_type)
