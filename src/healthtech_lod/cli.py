@@ -9,6 +9,14 @@ import click
 
 from .dataset import REPO_ROOT
 
+root_option = click.option(
+    "--root",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=REPO_ROOT,
+    show_default=True,
+    help="Repository root holding ontology/, data/, seeds/ and shapes/.",
+)
+
 
 @click.group()
 @click.version_option(package_name="healthtech-lod")
@@ -17,13 +25,7 @@ def main() -> None:
 
 
 @main.command()
-@click.option(
-    "--root",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=REPO_ROOT,
-    show_default=True,
-    help="Repository root holding ontology/, data/, seeds/ and shapes/.",
-)
+@root_option
 @click.option(
     "--format",
     "fmt",
@@ -48,13 +50,7 @@ def validate(root: Path, fmt: str) -> None:
 
 
 @main.command()
-@click.option(
-    "--root",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=REPO_ROOT,
-    show_default=True,
-    help="Repository root holding ontology/, data/, seeds/ and shapes/.",
-)
+@root_option
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
