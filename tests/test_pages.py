@@ -152,3 +152,19 @@ def test_vocabulary_page_says_how_often_each_term_is_used(real_client: FlaskClie
     term = page[page.index('<section id="technology">') :]
     assert f"Used in {technology} statements" in term[: term.index("</section>")]
     assert companies > 0 and technology > 0
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/search?_method=PUT&q=x",
+        "/search?_scheme=ftp",
+        "/doc/voicemed?_external=0&_anchor=%22",
+        "/doc/voicemed?slug=other",
+        "/nope?_method=PUT",
+    ],
+)
+def test_query_parameters_never_break_the_language_switch(client: FlaskClient, path: str) -> None:
+    response = client.get(path, headers={"Accept": BROWSER})
+    assert response.status_code in (200, 404)
+    assert 'hreflang="fr"' in response.text

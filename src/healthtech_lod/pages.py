@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import current_app, request, url_for
+from flask import current_app, request
 
 from .namespaces import DCTERMS, PREFIXES, RDF, RDFS, SCHEMA, SKOS
 from .negotiation import language, languages
@@ -177,14 +178,15 @@ class LanguageLink:
 
 
 def page_context() -> dict[str, object]:
-    """What base.html needs on every page: its language and the language switch."""
+    """What base.html needs on every page: its language and the language switch,
+    links to this same path and query with only ``lang`` changed."""
     current = language()
-    args = {**(request.view_args or {}), **request.args.to_dict()}
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
     switch = [
         LanguageLink(
             code,
             LANGUAGE_NAMES.get(code, code),
-            url_for(request.endpoint or "description.home", **{**args, "lang": code}),
+            request.base_url + "?" + urlencode([*kept, ("lang", code)]),
             code == current,
         )
         for code in current_app.config["LANGUAGES"]
