@@ -69,13 +69,12 @@ def endpoint() -> Response | str:
 
 def _results_page(query: QueryRequest) -> tuple[str, int]:
     """The query page holding the results as a table, or the query's error (400)."""
-    negotiate((*RESULT_OFFERS, "html"), request.values.get("format"))
+    negotiate((*RESULT_OFFERS, "html"))  # records the choice: Vary, error format
+    table, error = None, None
     try:
         table = results_table(evaluate(query), current_app.config["HTML_MAX_ROWS"])
     except BadRequest as err:
-        return render_template(
-            "sparql.html", example=query.text, error=err.description, gallery=examples(get_store())
-        ), 400
+        error = err.description
     downloads = {
         name: url_for("sparql.endpoint", query=query.text, format=name, _external=True)
         for name in ("csv", "json")
@@ -84,10 +83,11 @@ def _results_page(query: QueryRequest) -> tuple[str, int]:
         "sparql.html",
         example=query.text,
         table=table,
+        error=error,
         downloads=downloads,
         gallery=examples(get_store()),
     )
-    return page, 200
+    return page, 400 if error else 200
 
 
 def query_from_request() -> QueryRequest | None:
