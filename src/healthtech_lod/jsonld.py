@@ -22,9 +22,10 @@ from urllib.parse import urlsplit
 import pyoxigraph as ox
 from pyld import jsonld
 
-CONTEXT_PATH = Path(__file__).with_name("context.jsonld")
+from .namespaces import RDF, SCHEMA
+from .rdf import Statement, triples
 
-Statement = ox.Triple | ox.Quad
+CONTEXT_PATH = Path(__file__).with_name("context.jsonld")
 
 
 class RemoteContextRefusedError(Exception):
@@ -50,8 +51,7 @@ def compact(
     context inline when ``context_url`` is None (for files served on their own).
     The node ``first`` (an IRI) is put first in ``@graph``.
     """
-    nquads = ox.serialize(statements, format=ox.RdfFormat.N_QUADS).decode("utf-8")
-    expanded = jsonld.from_rdf(nquads, {"format": "application/n-quads"})
+    expanded = _expand(statements)
     if first is not None:
         expanded.sort(key=lambda node: node.get("@id") != first)
     relative = all(_relative_safe(iri) for iri in _node_iris(statements))
@@ -100,7 +100,8 @@ def _refuse_remote_documents(url: str, options: dict[str, Any] | None = None) ->
     raise RemoteContextRefusedError(url)
 
 
-SCHEMA_ORG = "https://schema.org/"
+SCHEMA_ORG = str(SCHEMA)
+RDF_TYPE = ox.NamedNode(str(RDF.type))
 
 
 def embedded(
@@ -110,11 +111,9 @@ def embedded(
     compacted with schema.org as the vocabulary, so that search engines read them,
     and typed with the schema.org classes its classes refine (``schema_types``)."""
     subject = ox.NamedNode(iri)
-    own = [ox.Triple(s.subject, s.predicate, s.object) for s in statements if s.subject == subject]
-    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-    own += [ox.Triple(subject, rdf_type, ox.NamedNode(t)) for t in schema_types]
-    nquads = ox.serialize(own, format=ox.RdfFormat.N_QUADS).decode("utf-8")
-    expanded = jsonld.from_rdf(nquads, {"format": "application/n-quads"})
+    own: list[Statement] = [*triples(s for s in statements if s.subject == subject)]
+    own += [ox.Triple(subject, RDF_TYPE, ox.NamedNode(t)) for t in schema_types]
+    expanded = _expand(own)
     prefixes = {k: v for k, v in context_document()["@context"].items() if _is_prefix(k, v)}
     context = {**prefixes, "@vocab": SCHEMA_ORG}
     compacted: dict[str, Any] = jsonld.compact(
@@ -122,6 +121,13 @@ def embedded(
     )
     compacted["@context"] = context
     return compacted
+
+
+def _expand(statements: Iterable[Statement]) -> list[dict[str, Any]]:
+    """Statements as expanded JSON-LD node objects, grouped by node (pyld's from_rdf)."""
+    nquads = ox.serialize(statements, format=ox.RdfFormat.N_QUADS).decode("utf-8")
+    expanded: list[dict[str, Any]] = jsonld.from_rdf(nquads, {"format": "application/n-quads"})
+    return expanded
 
 
 def _is_prefix(key: str, value: object) -> bool:
