@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 from conftest import BROWSER, FIXTURES, MakeApp, check_html
@@ -158,14 +159,25 @@ def test_request_too_large_is_413(client: FlaskClient) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["/", "/dataset", "/doc/voicemed", "/doc/pioneers", "/def", "/download/", "/sparql", "/x"],
+    [
+        "/",
+        "/dataset",
+        "/doc/voicemed",
+        "/doc/pioneers",
+        "/def",
+        "/download/",
+        "/sparql",
+        "/quality",
+        "/x",
+    ],
 )
 def test_every_html_page_is_well_formed(client: FlaskClient, path: str) -> None:
     response = client.get(path, headers={"Accept": BROWSER})
     assert response.mimetype == "text/html"
     page = check_html(response.text)
     assert "<title>" in response.text and '<html lang="en">' in response.text
-    assert all(url.startswith("http://localhost/") for url in page.resources), "no external host"
+    loaded = [urljoin("http://localhost" + path, url) for url in page.resources]
+    assert all(url.startswith("http://localhost/") for url in loaded), "no external host"
 
 
 # --- docs ------------------------------------------------------------------------------------

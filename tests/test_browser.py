@@ -19,6 +19,8 @@ from server import serving
 
 from healthtech_lod.dataset import REPO_ROOT
 
+FIXTURES = Path(__file__).parent / "fixtures"
+
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -139,3 +141,64 @@ def test_script_in_a_query_stays_inert(page: Page, base: str) -> None:
     page.wait_for_load_state()
     assert page.evaluate("typeof window.pwned") == "undefined"
     assert payload in page.locator("table.results td").first.inner_text()
+
+
+PAYLOAD = "<script>window.pwned = 1</script><img src=x onerror='window.pwned=2'>"
+
+
+@pytest.fixture(scope="module")
+def hostile_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The service over the fixture data plus an entity whose label and description
+    are markup meant to run."""
+    root = tmp_path_factory.mktemp("hostile") / "repo"
+    shutil.copytree(FIXTURES, root)
+    label = PAYLOAD.replace("'", "\\'")
+    (root / "data" / "hostile.ttl").write_text(
+        "@prefix : <https://w3id.org/lu-healthtech/id/> .\n"
+        "@prefix lht: <https://w3id.org/lu-healthtech/def#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "@prefix schema: <https://schema.org/> .\n"
+        f":hostile a lht:Company ; rdfs:label '{label}'@en ;\n"
+        f"    schema:description '{label}'@en ; lht:technology :artificial-intelligence .\n",
+        encoding="utf-8",
+    )
+    with serving(root, tmp_path_factory.mktemp("hostile-server")) as url:
+        yield url
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/doc/hostile", "/search?q=script", "/browse/lht:Company", "/doc/artificial-intelligence"],
+)
+def test_script_in_a_label_stays_inert(browser: Browser, hostile_base: str, path: str) -> None:
+    context = browser.new_context(locale="en-GB")
+    opened = context.new_page()
+    dialogs: list[str] = []
+    opened.on("dialog", lambda dialog: dialogs.append(dialog.message))
+    opened.goto(hostile_base + path)
+    assert opened.evaluate("typeof window.pwned") == "undefined"
+    assert PAYLOAD in opened.locator("main").inner_text(), "the markup shows as text"
+    assert dialogs == []
+    context.close()
+
+
+def test_browse_from_the_home_page_to_a_company(page: Page, base: str) -> None:
+    page.goto(base + "/")
+    page.locator("#start a", has_text="Browse by kind").click()
+    page.wait_for_load_state()
+    page.locator("table.classes a", has_text="Company").first.click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/browse/lht:Company")
+    page.locator("ul.members a", has_text="VoiceMed").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "VoiceMed"
+
+
+def test_pages_fit_a_phone_screen(browser: Browser, base: str) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 740}, locale="en-GB")
+    phone = context.new_page()
+    for path in ("/", "/doc/voicemed", "/def", "/browse"):
+        phone.goto(base + path)
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"{path} scrolls sideways on a phone ({width}px)"
+    context.close()

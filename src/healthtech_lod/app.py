@@ -10,11 +10,14 @@ from flask import Config, Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import (
+    browse,
     description,
     downloads,
     errors,
+    i18n,
     negotiation,
     pages,
+    quality,
     resources,
     search,
     sparql,
@@ -32,7 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     then ``config``. Loads the dataset, computes its statistics and prepares the
     downloads before returning. Raises DatasetSyntaxError if a file does not parse.
     """
-    app = Flask(__name__, static_folder=None)
+    app = Flask(__name__, static_url_path="/static")
     app.config.update(settings(config))
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:
@@ -46,10 +49,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     downloads.init_app(app, loaded)
     search.init_app(app, loaded)
     negotiation.init_app(app)
+    i18n.init_app(app)
     errors.init_app(app)
 
     app.url_map.converters["slug"] = resources.SlugConverter
-    blueprints = (description.bp, resources.bp, search.bp, sparql.bp, downloads.bp, vocabulary.bp)
+    blueprints = (
+        description.bp,
+        resources.bp,
+        search.bp,
+        browse.bp,
+        sparql.bp,
+        downloads.bp,
+        vocabulary.bp,
+        quality.bp,
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     app.context_processor(pages.page_context)

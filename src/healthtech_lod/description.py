@@ -21,7 +21,7 @@ from rdflib.term import Node
 from .downloads import Download, get_manifest
 from .namespaces import DCAT, DCTERMS, PREFIXES, RDF, SD, VOID, XSD
 from .negotiation import MediaType, languages
-from .pages import Format, Value, growth, href, link
+from .pages import Format, Value, curie, growth, href, link
 from .rdf import from_rdflib
 from .responses import Variants, serialize
 from .store import DatasetStore, get_store
@@ -142,7 +142,8 @@ class DatasetPage:
     endpoint: str
     triples: int
     entities: int
-    classes: tuple[tuple[Value, ClassPartition], ...]
+    #: Each class with its counts and its page in /browse.
+    classes: tuple[tuple[Value, ClassPartition, str | None], ...]
     properties: tuple[tuple[Value, int], ...]
     graphs: tuple[tuple[Value, int], ...]
     examples: tuple[Value, ...]
@@ -167,7 +168,7 @@ def dataset_page(graph: Graph, formats: tuple[Format, ...]) -> DatasetPage:
         endpoint=str(_endpoint()),
         triples=stats.triples,
         entities=stats.entities,
-        classes=tuple((named(c.iri), c) for c in stats.classes),
+        classes=tuple((named(c.iri), c, _browse(c.iri)) for c in stats.classes),
         properties=tuple((named(p.iri), p.count) for p in stats.properties),
         graphs=tuple(
             (Value(g.iri.rsplit("/", 1)[-1], href=href(g.iri), iri=g.iri), g.count)
@@ -179,6 +180,12 @@ def dataset_page(graph: Graph, formats: tuple[Format, ...]) -> DatasetPage:
         downloads=get_manifest().files,
         formats=formats,
     )
+
+
+def _browse(iri: str) -> str | None:
+    """The /browse page of a class that has a prefixed name."""
+    name = curie(iri)
+    return url_for("browse.members", name=name) if name != iri else None
 
 
 def _text(graph: Graph, subject: URIRef, predicate: URIRef) -> str | None:
@@ -357,7 +364,7 @@ def _description(ext: str | None, home: bool = False) -> Response:
     if media_type.key == "html":
         page = dataset_page(graph, DESCRIPTION.formats())
         chart = growth(get_store()) if home else ()
-        body = render_template("dataset.html", page=page, chart=chart)
+        body = render_template("dataset.html", page=page, chart=chart, home=home)
     else:
         body = serialize_graph(graph, media_type)
     return DESCRIPTION.respond(Response(body, mimetype=media_type.mimetype), media_type)

@@ -73,6 +73,17 @@ class EntityPage:
     properties: tuple[Property, ...]
     incoming: tuple[Property, ...]
     sources: tuple[Value, ...]
+    #: For a SKOS concept: who uses it or a narrower concept.
+    uses: tuple[ConceptUse, ...] = ()
+
+
+@dataclass(frozen=True)
+class ConceptUse:
+    """An entity that points with a property at a concept or narrower concepts."""
+
+    entity: Value
+    property: str
+    concepts: tuple[Value, ...]
 
 
 @dataclass(frozen=True)
@@ -213,7 +224,37 @@ def entity_page(store: DatasetStore, iri: ox.NamedNode, quads: Sequence[ox.Quad]
             for s, g in _merge(own, lambda q: q.predicate == SOURCE).items()
             if isinstance(s, ox.NamedNode)
         ),
+        uses=concept_uses(store, iri) if CONCEPT in types else (),
     )
+
+
+CONCEPT = ox.NamedNode(str(SKOS.Concept))
+CONCEPT_USES = """
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT DISTINCT ?entity ?property ?concept ?this WHERE {
+  ?concept skos:broader* ?this .
+  ?entity ?property ?concept .
+  FILTER (isIRI(?entity) && !STRSTARTS(STR(?property), STR(skos:)))
+  FILTER NOT EXISTS { ?entity a skos:Concept }
+}
+"""
+
+
+def concept_uses(store: DatasetStore, iri: ox.NamedNode) -> tuple[ConceptUse, ...]:
+    """The entities that use concept ``iri`` or one narrower than it, by name; each
+    with the property and the concepts it uses."""
+    grouped: dict[tuple[ox.NamedNode, ox.NamedNode], set[ox.NamedNode]] = defaultdict(set)
+    for row in store.select(CONCEPT_USES, this=iri):
+        grouped[(row["entity"], row["property"])].add(row["concept"])
+    uses = [
+        ConceptUse(
+            link(store, entity),
+            label(store, predicate),
+            tuple(sorted((link(store, c) for c in concepts), key=lambda v: v.text.casefold())),
+        )
+        for (entity, predicate), concepts in grouped.items()
+    ]
+    return tuple(sorted(uses, key=lambda u: (u.entity.text.casefold(), u.property)))
 
 
 def _merge(

@@ -9,6 +9,7 @@ runs pySHACL over the union of the named graphs (the ontology included, so
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -168,6 +169,38 @@ def undefined_terms(data: Graph, ontology: Graph) -> dict[URIRef, set[URIRef]]:
     return dict(used)
 
 
+def shacl_results(
+    data: Graph, shapes: Graph, subject_files: Mapping[Node, set[str]] | None = None
+) -> tuple[bool, Graph, list[Violation]]:
+    """Run pySHACL over ``data`` (no inference, advanced features, warnings allowed):
+    whether it conforms, the validation report graph and one :class:`Violation` per
+    result (of any severity), each naming the files of ``subject_files`` that state
+    its focus node."""
+    files = subject_files or {}
+    conforms, report_graph, _ = shacl_validate(
+        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
+    )
+    violations: list[Violation] = []
+    for result in report_graph.subjects(RDF.type, SH.ValidationResult):
+        focus = report_graph.value(result, SH.focusNode)
+        severity = report_graph.value(result, SH.resultSeverity)
+        message = _message(report_graph, shapes, result)
+        violations.append(
+            Violation(
+                focus=str(focus),
+                label=_label(data, focus) if focus is not None else None,
+                path=_short(report_graph.value(result, SH.resultPath))
+                if not isinstance(report_graph.value(result, SH.resultPath), BNode)
+                else "(complex path)",
+                value=_short(report_graph.value(result, SH.value)),
+                message=message,
+                files=tuple(sorted(files.get(focus, ()))) if focus is not None else (),
+                severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
+            )
+        )
+    return bool(conforms), report_graph, violations
+
+
 def validate_repository(root: Path = REPO_ROOT) -> Report:
     """Validate the dataset under ``root``; never raises for bad data, reports it."""
     files = dataset_files(root)
@@ -208,26 +241,8 @@ def validate_repository(root: Path = REPO_ROOT) -> Report:
                 )
             )
 
-    conforms, report_graph, _ = shacl_validate(
-        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
-    )
-    for result in report_graph.subjects(RDF.type, SH.ValidationResult):
-        focus = report_graph.value(result, SH.focusNode)
-        severity = report_graph.value(result, SH.resultSeverity)
-        message = _message(report_graph, shapes, result)
-        violations.append(
-            Violation(
-                focus=str(focus),
-                label=_label(data, focus) if focus is not None else None,
-                path=_short(report_graph.value(result, SH.resultPath))
-                if not isinstance(report_graph.value(result, SH.resultPath), BNode)
-                else "(complex path)",
-                value=_short(report_graph.value(result, SH.value)),
-                message=message,
-                files=tuple(sorted(subject_files.get(focus, ()))) if focus is not None else (),
-                severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
-            )
-        )
+    conforms, report_graph, results = shacl_results(data, shapes, subject_files)
+    violations.extend(results)
     violations.sort(key=lambda v: (v.files, v.focus, v.path or "", v.message))
     return Report(
         conforms=bool(conforms) and not violations,

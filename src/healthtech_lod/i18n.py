@@ -1,0 +1,217 @@
+"""The pages' own words in English and French.
+
+Templates mark their text with ``_()`` and ``ngettext()`` (Jinja's i18n
+extension, new-style: ``_("page %(page)d", page=2)``); the message is its
+English text and the French catalogue below translates it. A page is in the
+language that negotiation chose (``?lang``, else ``Accept-Language``); a message
+without a translation stays in English. tests/test_i18n.py extracts every
+message of every template and checks that French has it.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from .negotiation import language
+
+FRENCH: dict[str, str] = {
+    # every page
+    "Luxembourg HealthTech linked data": "Données liées de la HealthTech luxembourgeoise",
+    "Browse": "Parcourir",
+    "Dataset": "Jeu de données",
+    "SPARQL": "SPARQL",
+    "Vocabulary": "Vocabulaire",
+    "Downloads": "Téléchargements",
+    "Data quality": "Qualité des données",
+    "Search by name": "Rechercher par nom",
+    "Search": "Rechercher",
+    "Language": "Langue",
+    "Main": "Principal",
+    "Data under": "Données sous licence",
+    "Also as:": "Aussi en :",
+    "Sources": "Sources",
+    # home and dataset
+    "What is here": "Ce que l'on trouve ici",
+    "Find an organisation, a programme or a place by its name.": (
+        "Trouver une organisation, un programme ou un lieu par son nom."
+    ),
+    "Every kind of thing the data describes, with its members.": (
+        "Chaque sorte de chose que décrivent les données, avec ses membres."
+    ),
+    "Ask your own questions in SPARQL, or run one of the example queries.": (
+        "Poser ses propres questions en SPARQL, ou lancer une des requêtes d'exemple."
+    ),
+    "The classes and properties the data uses, with their definitions.": (
+        "Les classes et propriétés qu'utilisent les données, avec leurs définitions."
+    ),
+    "The whole dataset as files: Turtle, N-Triples, N-Quads, TriG, JSON-LD.": (
+        "Le jeu de données entier en fichiers : Turtle, N-Triples, N-Quads, TriG, JSON-LD."
+    ),
+    "The data checked against its SHACL shapes.": (
+        "Les données vérifiées par rapport à leurs formes SHACL."
+    ),
+    "The sector year after year": "Le secteur année après année",
+    "Each point is one source's claim, linked to that source. Where sources give different "
+    "figures for the same year, every claim is shown and marked as conflicting.": (
+        "Chaque point est l'affirmation d'une source, avec un lien vers cette source. Quand "
+        "des sources donnent des chiffres différents pour une même année, toutes les "
+        "affirmations sont montrées et marquées comme divergentes."
+    ),
+    "%(measure)s by year": "%(measure)s par année",
+    "conflicting claim": "affirmation divergente",
+    "conflicting": "divergent",
+    "Year": "Année",
+    "Source": "Source",
+    "License": "Licence",
+    "SPARQL endpoint": "Point d'accès SPARQL",
+    "Triples": "Triplets",
+    "Entities": "Entités",
+    "Examples": "Exemples",
+    "Vocabularies": "Vocabulaires",
+    "File": "Fichier",
+    "Contents": "Contenu",
+    "Bytes": "Octets",
+    "Size": "Taille",
+    "bytes": "octets",
+    "Named graphs": "Graphes nommés",
+    "%(num)d triple": "%(num)d triplet",
+    "%(num)d triples": "%(num)d triplets",
+    "Classes": "Classes",
+    "Class": "Classe",
+    "Properties": "Propriétés",
+    "Property": "Propriété",
+    # browse
+    "Browse by kind": "Parcourir par sorte",
+    "Every kind of thing the data describes, with how many there are. Open one to list "
+    "its members.": (
+        "Chaque sorte de chose que décrivent les données, avec leur nombre. Ouvrez-en une "
+        "pour en lister les membres."
+    ),
+    "Kind": "Sorte",
+    "%(num)d entity of this kind": "%(num)d entité de cette sorte",
+    "%(num)d entities of this kind": "%(num)d entités de cette sorte",
+    "page %(page)d of %(pages)d": "page %(page)d sur %(pages)d",
+    "Previous page": "Page précédente",
+    "Next page": "Page suivante",
+    # entity pages
+    "Statements": "Affirmations",
+    "Referenced by": "Cité par",
+    "Used by": "Utilisé par",
+    "The entities that use this concept, or a narrower one.": (
+        "Les entités qui utilisent ce concept, ou un concept plus étroit."
+    ),
+    "Entity": "Entité",
+    "As": "En tant que",
+    "Concept": "Concept",
+    # search
+    "Name (case and accents do not matter)": "Nom (majuscules et accents indifférents)",
+    "%(num)d entity matches “%(query)s”": "%(num)d entité correspond à « %(query)s »",
+    "%(num)d entities match “%(query)s”": "%(num)d entités correspondent à « %(query)s »",
+    "; the first %(shown)d are shown": " ; les %(shown)d premières sont affichées",
+    "named “%(name)s”": "nommée « %(name)s »",
+    # the query page
+    "SPARQL query": "Requête SPARQL",
+    "A read-only SPARQL 1.1 Query endpoint. Without GRAPH, a query sees the union of all "
+    "named graphs; each source document's facts are in its own graph.": (
+        "Un point d'accès SPARQL 1.1 en lecture seule. Sans GRAPH, une requête voit l'union "
+        "de tous les graphes nommés ; les faits de chaque document source sont dans leur "
+        "propre graphe."
+    ),
+    "Query": "Requête",
+    "The query was not run.": "La requête n'a pas été exécutée.",
+    "Results as": "Résultats en",
+    "a table on this page": "un tableau sur cette page",
+    "Run": "Exécuter",
+    "Results": "Résultats",
+    "The answer is": "La réponse est",
+    "yes (true)": "oui (vrai)",
+    "no (false)": "non (faux)",
+    "%(num)d row": "%(num)d ligne",
+    "%(num)d rows": "%(num)d lignes",
+    ": the table stops here; the downloads hold every row": (
+        " : le tableau s'arrête ici ; les téléchargements ont toutes les lignes"
+    ),
+    "Download:": "Télécharger :",
+    "Example queries": "Requêtes d'exemple",
+    "Each is a sh:SPARQLExecutable in the dataset (graph queries), so a client can find "
+    "them with SPARQL too.": (
+        "Chacune est un sh:SPARQLExecutable du jeu de données (graphe queries) : un client "
+        "peut donc aussi les trouver en SPARQL."
+    ),
+    "(description)": "(description)",
+    # vocabulary
+    "Classes:": "Classes :",
+    "Properties:": "Propriétés :",
+    "%(num)d entity of this class in the data": "%(num)d entité de cette classe dans les données",
+    "%(num)d entities of this class in the data": (
+        "%(num)d entités de cette classe dans les données"
+    ),
+    "Used in %(num)d statement of the data": "Utilisée dans %(num)d affirmation des données",
+    "Used in %(num)d statements of the data": "Utilisée dans %(num)d affirmations des données",
+    # downloads
+    "The whole dataset and its parts, prepared once per version of the data. Check a "
+    "download with": (
+        "Le jeu de données entier et ses parties, préparés une fois par version des données. "
+        "Pour vérifier un téléchargement :"
+    ),
+    # data quality
+    "The data served here, every named graph including the vocabulary, checked against the "
+    "SHACL shapes with pySHACL (no inference). This is the SHACL validation report of that "
+    "run.": (
+        "Les données servies ici, tous les graphes nommés y compris le vocabulaire, vérifiées "
+        "par pySHACL (sans inférence) par rapport aux formes SHACL. Voici le rapport de "
+        "validation SHACL de cette vérification."
+    ),
+    "The shapes": "Les formes",
+    "Conforms:": "Conformes :",
+    "yes": "oui",
+    "no": "non",
+    "Counts": "Décomptes",
+    "Triples checked": "Triplets vérifiés",
+    "Shapes": "Formes",
+    "%(num)d node shape": "%(num)d forme de nœud",
+    "%(num)d node shapes": "%(num)d formes de nœud",
+    "%(num)d property shape": "%(num)d forme de propriété",
+    "%(num)d property shapes": "%(num)d formes de propriété",
+    "Focus nodes with results": "Nœuds cibles avec résultats",
+    "Violation": "Violation",
+    "Warning": "Avertissement",
+    "Info": "Information",
+    "Violation results": "Violations",
+    "Warning results": "Avertissements",
+    "Info results": "Informations",
+    "The data conforms to the shapes: no violations.": (
+        "Les données sont conformes aux formes : aucune violation."
+    ),
+    "The data conforms to the shapes: no violations, but the results below are worth a look.": (
+        "Les données sont conformes aux formes : aucune violation, mais les résultats "
+        "ci-dessous méritent un coup d'œil."
+    ),
+    "Severity": "Gravité",
+    "Value": "Valeur",
+    "Message": "Message",
+    # errors
+    "Go to the home page": "Aller à la page d'accueil",
+}
+
+CATALOGUES: dict[str, dict[str, str]] = {"fr": FRENCH}
+
+
+def gettext(message: str) -> str:
+    """``message`` in the page's language, else as written (English)."""
+    return CATALOGUES.get(language(), {}).get(message, message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The singular or plural message for ``n``, by the page language's rule
+    (French counts 0 and 1 as singular), in that language."""
+    one = n <= 1 if language() == "fr" else n == 1
+    return gettext(singular if one else plural)
+
+
+def init_app(app: Flask) -> None:
+    """Give the templates ``_``, ``gettext`` and ``ngettext``."""
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext, ngettext, newstyle=True
+    )
