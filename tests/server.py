@@ -60,6 +60,8 @@ def serving(data_root: Path, folder: Path) -> Iterator[str]:
         **os.environ,
         "HEALTHTECH_LOD_DATA_ROOT": str(data_root),
         "HEALTHTECH_LOD_DOWNLOAD_DIR": str(folder / "downloads"),
+        "HEALTHTECH_LOD_STORE_CACHE_DIR": str(folder / "stores"),
+        "HEALTHTECH_LOD_RATE_LIMIT": "0",
     }
     log = folder / "server.log"
     command = [str(COMMAND), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]

@@ -114,10 +114,19 @@ def test_unacceptable_accept_is_406_naming_the_offers(client: FlaskClient, path:
 
 
 def test_406_lists_exactly_what_is_offered(client: FlaskClient) -> None:
-    response = client.get("/sparql", query_string={"query": SELECT}, headers={"Accept": "x/y"})
+    # Asked for RDF, a SELECT query can only offer results formats.
+    headers = {"Accept": "text/turtle"}
+    response = client.get("/sparql", query_string={"query": SELECT}, headers=headers)
+    assert response.status_code == 406
     offers = ["application/sparql-results+json", "application/sparql-results+xml", "text/csv"]
     assert all(offer in response.text for offer in offers)
-    assert "text/turtle" not in response.text
+    assert "text/turtle" not in response.text.split("Offered")[-1]
+
+
+def test_406_before_running_lists_every_kind_of_answer(client: FlaskClient) -> None:
+    response = client.get("/sparql", query_string={"query": SELECT}, headers={"Accept": "x/y"})
+    assert response.status_code == 406
+    assert "application/sparql-results+json" in response.text and "text/turtle" in response.text
 
 
 def test_unknown_format_parameter_is_406(client: FlaskClient) -> None:

@@ -248,13 +248,27 @@ def test_update_parameter_and_sparql_update_body_are_refused(
     [
         ({"query": "   "}, "empty"),
         ({"query": ["ASK {}", "ASK {}"]}, "exactly one"),
-        ({"query": "ASK {} #" + "x" * 20_000}, "limit"),
     ],
 )
 def test_bad_requests_are_400(client: FlaskClient, params: dict[str, object], message: str) -> None:
     response = client.get("/sparql", query_string=params)
     assert response.status_code == 400
     assert message in response.text
+
+
+@pytest.mark.parametrize("how", ["get", "form", "body"])
+def test_a_query_over_the_length_limit_is_413(make_app: MakeApp, how: str) -> None:
+    client = make_app(MAX_QUERY_LENGTH=100).test_client()
+    query = "ASK {} #" + "x" * 100
+    if how == "get":
+        response = client.get("/sparql", query_string={"query": query})
+    elif how == "form":
+        response = client.post("/sparql", data={"query": query})
+    else:
+        headers = {"Content-Type": "application/sparql-query"}
+        response = client.post("/sparql", data=query.encode(), headers=headers)
+    assert response.status_code == 413
+    assert "108 characters long; the limit is 100" in response.text
 
 
 def test_service_is_refused(client: FlaskClient) -> None:

@@ -15,6 +15,7 @@ from . import (
     downloads,
     errors,
     i18n,
+    limits,
     negotiation,
     pages,
     quality,
@@ -27,7 +28,10 @@ from . import (
 from .config import defaults
 
 CORS_METHODS = "GET, HEAD, POST, OPTIONS"
-CORS_EXPOSED = "Content-Location, ETag, Last-Modified, Link, Location, Vary"
+CORS_EXPOSED = (
+    "Content-Location, ETag, Last-Modified, Link, Location, Retry-After, "
+    "SPARQL-Results-Truncated, Vary"
+)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -48,6 +52,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     description.init_app(app, loaded)
     downloads.init_app(app, loaded)
     search.init_app(app, loaded)
+    sparql.init_app(app, loaded)
+    limits.init_app(app)
     negotiation.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)

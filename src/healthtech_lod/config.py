@@ -18,8 +18,13 @@ DEFAULTS: dict[str, Any] = {
     "BASE_URI": BASE,
     # Repository root holding ontology/, data/, seeds/ and shapes/.
     "DATA_ROOT": str(REPO_ROOT),
-    # On-disk Oxigraph store built by `healthtech-lod build`; None loads the files in memory.
+    # On-disk Oxigraph store built by `healthtech-lod build`, opened read-only. None: the
+    # files are loaded into an on-disk store under STORE_CACHE_DIR at the first start
+    # of each dataset version, and that store is opened read-only.
     "STORE_PATH": None,
+    # Folder of the cached stores (one per dataset version). None: a folder under the
+    # system's temporary directory.
+    "STORE_CACHE_DIR": None,
     # Maximum length of a SPARQL query, in characters.
     "MAX_QUERY_LENGTH": 20_000,
     # Maximum size of a request body, in bytes (Flask's MAX_CONTENT_LENGTH).
@@ -31,9 +36,21 @@ DEFAULTS: dict[str, Any] = {
     # Folder for the prepared bulk downloads; one sub-folder per dataset version.
     # None: a folder under the system's temporary directory.
     "DOWNLOAD_DIR": None,
-    # Seconds a gunicorn worker may spend on one request before it is killed and
-    # replaced; the only way to stop a runaway query (Oxigraph cannot cancel one).
+    # Seconds a SPARQL query may run; past it, its query worker process is killed and
+    # replaced and the client gets 503. A client may ask for less with ?timeout=.
     "QUERY_TIMEOUT": 30,
+    # Query worker processes per service process: the queries one process runs at once.
+    "QUERY_WORKERS": 2,
+    # Seconds a query waits for a free query worker before 503 with Retry-After.
+    "QUERY_QUEUE_TIMEOUT": 1.0,
+    # Rows (solutions or triples) of a SPARQL answer at most; a cut answer says so in
+    # the SPARQL-Results-Truncated header.
+    "MAX_RESULT_ROWS": 100_000,
+    # SPARQL queries per client address and minute, per service process (429 beyond);
+    # 0 turns the limit off.
+    "RATE_LIMIT": 120,
+    # Request threads per gunicorn worker: pages keep being served while queries run.
+    "SERVER_THREADS": 4,
     # SPARQL endpoints a query may call with SERVICE (federated query), as IRIs.
     # Oxigraph makes real outbound HTTP requests for SERVICE, so by default (an
     # empty list) every SERVICE clause is refused with 400.

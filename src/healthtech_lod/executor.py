@@ -294,9 +294,9 @@ class QueryExecutor:
         """Start the workers and wait until each has opened the store; does nothing
         if they are started. ``execute`` calls it on first use.
 
-        Raises WorkerError if a worker cannot open the store in time (the executor
-        is then closed), ExecutorClosedError after ``close()`` or in a process
-        forked after the start.
+        Raises WorkerError if a worker cannot open the store in time (the workers
+        started are stopped, and the next call tries again), ExecutorClosedError
+        after ``close()`` or in a process forked after the start.
         """
         with self._start_lock:
             with self._lock:
@@ -312,7 +312,10 @@ class QueryExecutor:
                 for worker in started:
                     worker.wait_ready(self.startup_timeout)
             except WorkerError:
-                self.close()
+                with self._lock:
+                    self._live.difference_update(started)
+                for worker in started:
+                    worker.kill()
                 raise
             with self._available:
                 self._idle.extend(started)

@@ -425,10 +425,12 @@ class ResultsTable:
 
 
 def results_table(
-    results: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, max_rows: int
+    results: ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Triple],
+    max_rows: int,
+    truncated: bool = False,
 ) -> ResultsTable:
     """SELECT solutions, CONSTRUCT triples or an ASK answer as a table; IRIs link
-    to their pages on this host."""
+    to their pages on this host. ``truncated``: the answer was already cut."""
     if isinstance(results, ox.QueryBoolean):
         return ResultsTable((), (), bool(results), False)
     if isinstance(results, ox.QuerySolutions):
@@ -444,7 +446,7 @@ def results_table(
         if len(rows) == max_rows:
             return ResultsTable(columns, tuple(rows), None, True)
         rows.append(tuple(_cell(term) for term in row))
-    return ResultsTable(columns, tuple(rows), None, False)
+    return ResultsTable(columns, tuple(rows), None, truncated)
 
 
 def _cell(term: object) -> Value | None:

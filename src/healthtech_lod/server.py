@@ -1,10 +1,11 @@
 """Run the service: gunicorn in production, Flask's reloader with ``--dev``.
 
-The app is built once in gunicorn's master before the workers fork, so they
-share the in-memory store (copy-on-write) and the downloads are prepared once.
-An on-disk store is opened by each worker instead (its handles must not cross a
-fork). A worker busy with one request for longer than QUERY_TIMEOUT seconds is
-killed and replaced: the only way to stop a runaway query.
+The master builds the cached on-disk store (when there is no STORE_PATH) before
+the workers start; each worker then builds its app and opens the store
+read-only (store handles must not cross a fork), sharing it with the others
+through the OS page cache. Queries run in each worker's pool of query
+processes, which stop a runaway query at QUERY_TIMEOUT; gunicorn's own worker
+timeout is a last resort beyond that.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from gunicorn.app.base import BaseApplication
 
 from .app import create_app, settings
 from .dataset import dataset_files, shape_files
+from .store import cached_store, dataset_version
 
 
 class Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -59,12 +61,22 @@ def run(
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
-        "timeout": resolved["QUERY_TIMEOUT"],
+        # Threads, so that pages are served while a thread waits on a query worker.
+        "worker_class": "gthread",
+        "threads": resolved["SERVER_THREADS"],
+        # A last resort: query workers stop runaway queries at QUERY_TIMEOUT.
+        "timeout": resolved["QUERY_TIMEOUT"] + 30,
+        # The longest request line gunicorn allows; longer queries must be POSTed.
+        "limit_request_line": 8190,
         "accesslog": "-",
         # No runtime control socket in $HOME: several servers may run side by side.
         "control_socket_disable": True,
     }
-    Gunicorn(config, options, preload=not resolved["STORE_PATH"]).run()
+    if not resolved["STORE_PATH"]:
+        root = Path(resolved["DATA_ROOT"])
+        version = dataset_version(root, resolved["BASE_URI"], resolved["DATASET_MODIFIED"])
+        cached_store(root, version, resolved["STORE_CACHE_DIR"])
+    Gunicorn(config, options, preload=False).run()
 
 
 def _run_dev(config: dict[str, Any], host: str, port: int) -> None:

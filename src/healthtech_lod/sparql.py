@@ -1,53 +1,107 @@
 """The SPARQL 1.1 Protocol (queries only) at /sparql and the read side of the Graph
 Store Protocol at /rdf-graphs.
 
-One handler serves GET, POST form and POST ``application/sparql-query``. The kind
-of result decides the formats offered: SELECT and ASK answer SPARQL JSON, XML,
-CSV or TSV; CONSTRUCT and DESCRIBE answer RDF. Without a query, /sparql answers
-its service description, or a query form for a browser. Only a query that does
-not parse is the client's fault (400); anything else that fails is a 500.
+One handler serves GET, POST form and POST ``application/sparql-query``. Queries
+run in the app's ``QueryExecutor``: worker processes that can be killed, so a
+query past its time limit is stopped (503) while other requests go on. The
+format is negotiated before the query runs, one for each kind of answer: SELECT
+and ASK answer SPARQL JSON, XML, CSV or TSV; CONSTRUCT and DESCRIBE answer RDF.
+Without a query, /sparql answers its service description, or a query form for
+a browser.
+
+Limits, all in the configuration and the service description: the query's
+length (413), the time (QUERY_TIMEOUT, or shorter with ``timeout=``; 503), the
+rows of an answer (MAX_RESULT_ROWS; a cut answer says so in
+``SPARQL-Results-Truncated``), the queries running at once per process
+(QUERY_WORKERS; beyond them 503 with ``Retry-After``) and the queries per client
+and minute (RATE_LIMIT; 429 with ``Retry-After``).
 """
 
 from __future__ import annotations
 
-import re
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    g,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, ServiceUnavailable
 
 from .description import serialize_graph, service_graph
-from .executor import federation_refusal
-from .negotiation import BY_KEY, GRAPH_OFFERS, RESULT_OFFERS, best, negotiate
+from .executor import (
+    ExecutorBusy,
+    ExecutorClosedError,
+    FormatUnavailableError,
+    Kind,
+    QueryExecutor,
+    QueryOutcome,
+    QueryRefused,
+    QuerySyntaxError,
+    QueryTimeout,
+    StoreSpec,
+    WorkerError,
+    federation_refusal,
+)
+from .limits import check_rate
+from .negotiation import BY_KEY, GRAPH_OFFERS, RESULT_OFFERS, best, negotiate, offered
 from .pages import examples, results_table
 from .responses import cacheable, serialize
-from .store import get_store
+from .store import DatasetStore, get_store
 
 SERVICE_OFFERS = ("turtle", "jsonld", "ntriples", "rdfxml", "html")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 READ_ONLY = "This SPARQL service is read-only: updates are refused and nothing was changed."
+EXECUTOR = "healthtech_lod.executor"
+#: The executor's names of the SPARQL results formats, by media type key.
+RESULT_NAMES = {"srj": "json", "srx": "xml", "csv": "csv", "tsv": "tsv"}
+#: Header of an answer cut at MAX_RESULT_ROWS (or of the HTML table's limit).
+TRUNCATED = "SPARQL-Results-Truncated"
+#: Seconds a client is told to wait when every query worker is busy.
+BUSY_RETRY_AFTER = 2
 
-# What precedes the first keyword of a request: comments, BASE and PREFIX declarations.
-_PROLOGUE = r"(?:\s+|#[^\n]*|BASE\s*<[^>]*>|PREFIX\s+[^\s:]*:\s*<[^>]*>)*"
-_UPDATE = re.compile(
-    _PROLOGUE + r"(?:INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b", re.IGNORECASE
-)
 bp = Blueprint("sparql", __name__)
 
 
 @dataclass(frozen=True)
 class QueryRequest:
-    """A query and the protocol's dataset parameters."""
+    """A query, the protocol's dataset parameters and the time limit asked for."""
 
     text: str
     default_graphs: list[ox.NamedNode] | None
     named_graphs: list[ox.NamedNode] | None
+    timeout: float
+
+
+def init_app(app: Flask, store: DatasetStore) -> None:
+    """Give the app its query executor (its worker processes start on first use, in
+    each process that uses it)."""
+    spec = StoreSpec(path=store.path) if store.path else StoreSpec(root=store.root)
+    app.extensions[EXECUTOR] = QueryExecutor(
+        spec,
+        workers=app.config["QUERY_WORKERS"],
+        queue_timeout=app.config["QUERY_QUEUE_TIMEOUT"],
+        allowed_service_endpoints=app.config["SERVICE_ALLOWED_ENDPOINTS"],
+    )
+
+
+def get_executor() -> QueryExecutor:
+    executor: QueryExecutor = current_app.extensions[EXECUTOR]
+    return executor
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
-def endpoint() -> Response | str:
+def endpoint() -> Response | tuple[str, int]:
     """Answer a query; without one, the service description or the query form.
 
     A client preferring HTML (a browser) gets the query page with the results as
@@ -56,25 +110,88 @@ def endpoint() -> Response | str:
     query = query_from_request()
     if query is None:
         return _service_description()
-    if best((*RESULT_OFFERS, "html"), request.values.get("format")) == BY_KEY["html"]:
+    check_rate("sparql")
+    override = request.values.get("format")
+    if best((*RESULT_OFFERS, "html"), override) == BY_KEY["html"]:
         return _results_page(query)
-    results = evaluate(query)
-    if isinstance(results, ox.QueryTriples):
-        media_type = negotiate(GRAPH_OFFERS)
-        return Response(serialize(list(results), media_type), mimetype=media_type.mimetype)
-    media_type = negotiate(RESULT_OFFERS)
-    assert media_type.results is not None
-    return Response(results.serialize(format=media_type.results), mimetype=media_type.mimetype)
+    chosen = {"select": best(RESULT_OFFERS, override), "graph": best(GRAPH_OFFERS, override)}
+    g.negotiated = True
+    g.media_type = chosen["select"] or chosen["graph"]
+    if g.media_type is None:
+        negotiate((*RESULT_OFFERS, *GRAPH_OFFERS))  # aborts 406, naming the offers
+    formats: dict[Kind, str] = {}
+    if chosen["select"] is not None:
+        formats["select"] = formats["ask"] = RESULT_NAMES[chosen["select"].key]
+    if chosen["graph"] is not None:
+        formats["graph"] = "ntriples"
+    outcome = run(query, formats, current_app.config["MAX_RESULT_ROWS"])
+    if outcome.kind == "graph":
+        media_type = chosen["graph"]
+        assert media_type is not None
+        triples = ox.parse(outcome.body, format=ox.RdfFormat.N_TRIPLES)
+        body = serialize(list(triples), media_type)
+    else:
+        media_type = chosen["select"]
+        assert media_type is not None
+        body = outcome.body
+    g.media_type = media_type
+    response = Response(body, mimetype=media_type.mimetype)
+    if outcome.truncated:
+        response.headers[TRUNCATED] = f"rows={outcome.count}"
+    return response
+
+
+def run(query: QueryRequest, formats: Mapping[Kind, str], max_rows: int) -> QueryOutcome:
+    """Run the query in a query worker. Aborts 400 when it does not parse (with the
+    parser's message and position), is an update or calls a SERVICE not allowed;
+    406 when no format was negotiated for its kind of answer; 503 past its time
+    limit or when every query worker stays busy."""
+    try:
+        return get_executor().execute(
+            query.text,
+            result_format=dict(formats),
+            use_default_graph_as_union=query.default_graphs is None and query.named_graphs is None,
+            default_graph=_iris(query.default_graphs),
+            named_graphs=_iris(query.named_graphs),
+            timeout=query.timeout,
+            max_rows=max_rows,
+        )
+    except QuerySyntaxError as err:
+        where = f"{err.line}:{err.column}: " if err.line is not None else ""
+        abort(400, f"The query does not parse: {where}{err.message}")
+    except QueryRefused as err:
+        abort(400, str(err))
+    except FormatUnavailableError as err:
+        names = {"select": RESULT_OFFERS, "ask": RESULT_OFFERS, "graph": GRAPH_OFFERS}
+        abort(406, f"This query gives {err.kind} results: {offered(names[err.kind])}.")
+    except QueryTimeout as err:
+        raise ServiceUnavailable(str(err)) from err
+    except ExecutorBusy as err:
+        message = f"{err} Every query worker is busy; retry in {BUSY_RETRY_AFTER} seconds."
+        raise ServiceUnavailable(message, retry_after=BUSY_RETRY_AFTER) from err
+    except (WorkerError, ExecutorClosedError) as err:
+        current_app.logger.error("query workers unavailable: %s", err)
+        message = "The query service is restarting its workers; retry in a moment."
+        raise ServiceUnavailable(message, retry_after=BUSY_RETRY_AFTER) from err
+
+
+def _iris(graphs: list[ox.NamedNode] | None) -> list[str] | None:
+    return None if graphs is None else [graph.value for graph in graphs]
 
 
 def _results_page(query: QueryRequest) -> tuple[str, int]:
-    """The query page holding the results as a table, or the query's error (400)."""
+    """The query page holding the results as a table, or the query's error (400,
+    406, or 503 past the time limit) next to the query."""
     negotiate((*RESULT_OFFERS, "html"))  # records the choice: Vary, error format
-    table, error = None, None
+    table, error, status = None, None, 200
+    limit = current_app.config["HTML_MAX_ROWS"]
     try:
-        table = results_table(evaluate(query), current_app.config["HTML_MAX_ROWS"])
-    except BadRequest as err:
-        error = err.description
+        outcome = run(query, {"select": "json", "ask": "json", "graph": "ntriples"}, limit)
+        table = results_table(_parsed(outcome), limit, outcome.truncated)
+    except (BadRequest, ServiceUnavailable) as err:
+        if err.code == 503 and err.retry_after is not None:  # busy: the client should retry
+            raise
+        error, status = err.description, err.code or 400
     downloads = {
         name: url_for("sparql.endpoint", query=query.text, format=name, _external=True)
         for name in ("csv", "json")
@@ -87,13 +204,21 @@ def _results_page(query: QueryRequest) -> tuple[str, int]:
         downloads=downloads,
         gallery=examples(get_store()),
     )
-    return page, 400 if error else 200
+    return page, status
+
+
+def _parsed(outcome: QueryOutcome) -> ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]:
+    """The worker's serialised answer read back, for the HTML table."""
+    if outcome.kind == "graph":
+        return list(ox.parse(outcome.body, format=ox.RdfFormat.N_TRIPLES))
+    return ox.parse_query_results(outcome.body, format=ox.QueryResultsFormat.JSON)
 
 
 def query_from_request() -> QueryRequest | None:
     """The query of a GET, a POST form or a POST ``application/sparql-query``; None
     for a GET without one. Aborts 400 (an update, several or empty queries, a
-    bad graph IRI, a query too long or using SERVICE), 415 (another body)."""
+    bad graph IRI or timeout, a query using SERVICE), 413 (a query too long),
+    415 (another body)."""
     params = request.values
     if "update" in params:
         abort(400, READ_ONLY)
@@ -117,32 +242,40 @@ def query_from_request() -> QueryRequest | None:
         _checked(texts[0]),
         _graphs(params, "default-graph-uri"),
         _graphs(params, "named-graph-uri"),
+        _timeout(params.get("timeout")),
     )
 
 
-def evaluate(query: QueryRequest) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
-    """Run the query. Aborts 400 when it does not parse (with the parser's message
-    and position) or is an update."""
-    try:
-        return get_store().query(query.text, query.default_graphs, query.named_graphs)
-    except SyntaxError as err:
-        if _UPDATE.match(query.text):
-            abort(400, READ_ONLY)
-        abort(400, f"The query does not parse: {err.msg}")
-
-
 def _checked(text: str) -> str:
-    """Aborts 400 for an empty or too long query, or one calling a SERVICE endpoint
-    that is not in SERVICE_ALLOWED_ENDPOINTS."""
+    """Aborts 400 for an empty query or one calling a SERVICE endpoint that is not
+    in SERVICE_ALLOWED_ENDPOINTS, 413 for one over MAX_QUERY_LENGTH."""
     if not text.strip():
         abort(400, "The query is empty.")
     limit = current_app.config["MAX_QUERY_LENGTH"]
     if len(text) > limit:
-        abort(400, f"The query is {len(text)} characters long; the limit is {limit}.")
+        raise RequestEntityTooLarge(
+            f"The query is {len(text)} characters long; the limit is {limit}."
+        )
     refusal = federation_refusal(text, frozenset(current_app.config["SERVICE_ALLOWED_ENDPOINTS"]))
     if refusal is not None:
         abort(400, refusal)
     return text
+
+
+def _timeout(asked: str | None) -> float:
+    """QUERY_TIMEOUT, or the shorter limit a client asks for with ``timeout=``
+    (seconds); a longer one is cut to QUERY_TIMEOUT. Aborts 400 for a value that
+    is not a positive number."""
+    limit = float(current_app.config["QUERY_TIMEOUT"])
+    if asked is None or not asked.strip():
+        return limit
+    try:
+        seconds = float(asked)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        abort(400, f"timeout must be a positive number of seconds, not {asked[:40]!r}.")
+    return min(seconds, limit)
 
 
 def _graphs(params: MultiDict[str, str], name: str) -> list[ox.NamedNode] | None:

@@ -1,13 +1,21 @@
 """The dataset as the service holds it: an Oxigraph store, its version and its shapes.
 
-The store is loaded once by ``init_app`` and kept in ``app.extensions``; views
-read it through ``get_store()`` and never change it. Each file fills its own
-named graph; queries without ``GRAPH`` see the union of all of them.
+The store is an on-disk Oxigraph store opened read-only: the one named by
+STORE_PATH (``healthtech-lod build``), or else one built from the files at the
+first start of each dataset version into STORE_CACHE_DIR and reused after. Read
+only, it cannot be changed by any request, and every process (gunicorn workers,
+query workers) shares it through the OS page cache instead of holding a copy.
+``init_app`` opens it once and keeps it in ``app.extensions``; views read it
+through ``get_store()``. Each file fills its own named graph; queries without
+``GRAPH`` see the union of all of them.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -17,7 +25,7 @@ import pyoxigraph as ox
 from flask import Flask, current_app
 
 from . import __version__
-from .dataset import check_syntax, dataset_files, load_oxigraph, shape_files
+from .dataset import check_syntax, dataset_files, shape_files
 from .jsonld import CONTEXT_PATH
 from .namespaces import RDF, RDFS, SKOS
 from .rdf import sort_key, triples
@@ -66,6 +74,9 @@ class DatasetStore:
     root: Path
     version: DatasetVersion
     shapes: tuple[ox.Triple, ...]
+    #: The on-disk store's folder, which query workers open too; None for a store
+    #: made in memory (unit tests of this module).
+    path: Path | None = None
 
     def query(
         self,
@@ -163,15 +174,45 @@ class DatasetStore:
 
 
 def load(
-    root: Path, base_uri: str, store_path: str | None = None, modified: str | None = None
+    root: Path,
+    base_uri: str,
+    store_path: str | None = None,
+    modified: str | None = None,
+    cache_dir: str | None = None,
 ) -> DatasetStore:
-    """Load the dataset under ``root`` (or open the on-disk store at ``store_path``).
+    """Open the on-disk store at ``store_path`` read-only, or else the cached store
+    of the dataset under ``root`` (built first if this version has none).
 
     Raises DatasetSyntaxError if a file does not parse.
     """
-    store = ox.Store.read_only(store_path) if store_path else load_oxigraph(root)
     version = dataset_version(root, base_uri, modified)
-    return DatasetStore(store, root, version, load_shapes(root))
+    path = Path(store_path) if store_path else cached_store(root, version, cache_dir)
+    store = ox.Store.read_only(str(path))
+    return DatasetStore(store, root, version, load_shapes(root), path)
+
+
+def cached_store(root: Path, version: DatasetVersion, cache_dir: str | None = None) -> Path:
+    """The on-disk store of ``version`` under ``cache_dir`` (default: a folder in the
+    system's temporary directory), built from the files under ``root`` unless it
+    is there. Built aside and moved into place in one step: of several processes
+    starting at once, the first to finish wins and the others use its store."""
+    parent = Path(cache_dir) if cache_dir else Path(tempfile.gettempdir()) / "healthtech-lod"
+    folder = parent / f"store-{version.digest}"
+    if folder.is_dir():
+        return folder
+    parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=parent))
+    try:
+        from .executor import build_store
+
+        build_store(root, work / "store")
+        os.rename(work / "store", folder)
+    except OSError:
+        if not folder.is_dir():
+            raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return folder
 
 
 def load_shapes(root: Path) -> tuple[ox.Triple, ...]:
@@ -199,13 +240,14 @@ def dataset_version(root: Path, base_uri: str, modified: str | None = None) -> D
 
 
 def init_app(app: Flask) -> None:
-    """Load the dataset configured by DATA_ROOT / STORE_PATH into ``app.extensions``."""
+    """Open the dataset configured by DATA_ROOT / STORE_PATH into ``app.extensions``."""
     config = app.config
     app.extensions[EXTENSION] = load(
         Path(config["DATA_ROOT"]),
         config["BASE_URI"],
         config["STORE_PATH"],
         config["DATASET_MODIFIED"],
+        config["STORE_CACHE_DIR"],
     )
 
 
