@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: serve test lint format validate clean
+.PHONY: serve test lint format validate screenshots clean
 
 $(BIN)/healthtech-lod: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ test: $(BIN)/healthtech-lod
 
 validate: $(BIN)/healthtech-lod
 	$(BIN)/healthtech-lod validate
+
+screenshots: $(BIN)/healthtech-lod
+	$(BIN)/python docs/screenshots/take.py
 
 format: $(BIN)/healthtech-lod
 	$(BIN)/ruff format .

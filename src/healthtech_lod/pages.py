@@ -566,7 +566,8 @@ def _series(
 ) -> Series:
     years = sorted({c[0] for c in claims})
     first, last = years[0] - 1, years[-1] + 1
-    top = max(c[1] for c in claims) * 1.15
+    step = _tick_step(max(c[1] for c in claims))
+    top = step * (int(max(c[1] for c in claims) // step) + 1)
     inner_w = CHART_WIDTH - 2 * CHART_MARGIN
     inner_h = CHART_HEIGHT - 2 * CHART_MARGIN
 
@@ -583,10 +584,19 @@ def _series(
         Point(year, value, qualifier, source, x(year), y(value), len(values_by_year[year]) > 1)
         for year, value, qualifier, source in claims
     )
-    ticks = [round(top / 4 * i) for i in range(4)]
+    ticks = [round(step * i) for i in range(int(round(top / step)) + 1)]
     return Series(
         label(store, ox.NamedNode(measure)),
         points,
         tuple((year, x(year)) for year in years),
         tuple((tick, y(tick)) for tick in ticks),
     )
+
+
+def _tick_step(highest: float) -> float:
+    """A round step (1, 2 or 5 times a power of ten) giving 3 to 6 ticks up to ``highest``."""
+    magnitude = 10 ** max(0, len(str(int(highest))) - 1)
+    for step in (magnitude / 5, magnitude / 2, magnitude, magnitude * 2, magnitude * 5):
+        if step >= 1 and highest / step <= 5:
+            return step
+    return float(magnitude * 10)
