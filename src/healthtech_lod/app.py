@@ -17,10 +17,12 @@ from . import (
     i18n,
     limits,
     negotiation,
+    operations,
     pages,
     quality,
     resources,
     search,
+    security,
     sparql,
     store,
     vocabulary,
@@ -57,6 +59,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     negotiation.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
+    operations.init_app(app)
 
     app.url_map.converters["slug"] = resources.SlugConverter
     blueprints = (
@@ -68,6 +72,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         downloads.bp,
         vocabulary.bp,
         quality.bp,
+        operations.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

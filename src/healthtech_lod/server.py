@@ -18,6 +18,7 @@ from gunicorn.app.base import BaseApplication
 
 from .app import create_app, settings
 from .dataset import dataset_files, shape_files
+from .sparql import EXECUTOR
 from .store import cached_store, dataset_version
 
 
@@ -37,7 +38,10 @@ class Gunicorn(BaseApplication):  # type: ignore[misc]
                 self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        return self.application or create_app(self.config)
+        """The app of this gunicorn worker, its query workers started and ready."""
+        app = self.application or create_app(self.config)
+        app.extensions[EXECUTOR].start()
+        return app
 
 
 def run(
@@ -68,7 +72,8 @@ def run(
         "timeout": resolved["QUERY_TIMEOUT"] + 30,
         # The longest request line gunicorn allows; longer queries must be POSTed.
         "limit_request_line": 8190,
-        "accesslog": "-",
+        # The app writes its own structured access log (operations.py).
+        "accesslog": None,
         # No runtime control socket in $HOME: several servers may run side by side.
         "control_socket_disable": True,
     }

@@ -20,6 +20,7 @@ and minute (RATE_LIMIT; 429 with ``Retry-After``).
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -55,6 +56,7 @@ from .executor import (
 )
 from .limits import check_rate
 from .negotiation import BY_KEY, GRAPH_OFFERS, RESULT_OFFERS, best, negotiate, offered
+from .operations import note_query, query_digest
 from .pages import examples, results_table
 from .responses import cacheable, serialize
 from .store import DatasetStore, get_store
@@ -146,8 +148,10 @@ def run(query: QueryRequest, formats: Mapping[Kind, str], max_rows: int) -> Quer
     parser's message and position), is an update or calls a SERVICE not allowed;
     406 when no format was negotiated for its kind of answer; 503 past its time
     limit or when every query worker stays busy."""
+    note_query(chars=len(query.text), digest=query_digest(query.text), timeout=query.timeout)
+    started = time.perf_counter()
     try:
-        return get_executor().execute(
+        outcome = get_executor().execute(
             query.text,
             result_format=dict(formats),
             use_default_graph_as_union=query.default_graphs is None and query.named_graphs is None,
@@ -156,6 +160,8 @@ def run(query: QueryRequest, formats: Mapping[Kind, str], max_rows: int) -> Quer
             timeout=query.timeout,
             max_rows=max_rows,
         )
+        note_query(kind=outcome.kind, rows=outcome.count, truncated=outcome.truncated)
+        return outcome
     except QuerySyntaxError as err:
         where = f"{err.line}:{err.column}: " if err.line is not None else ""
         abort(400, f"The query does not parse: {where}{err.message}")
@@ -173,6 +179,8 @@ def run(query: QueryRequest, formats: Mapping[Kind, str], max_rows: int) -> Quer
         current_app.logger.error("query workers unavailable: %s", err)
         message = "The query service is restarting its workers; retry in a moment."
         raise ServiceUnavailable(message, retry_after=BUSY_RETRY_AFTER) from err
+    finally:
+        note_query(ms=round((time.perf_counter() - started) * 1000, 2))
 
 
 def _iris(graphs: list[ox.NamedNode] | None) -> list[str] | None:

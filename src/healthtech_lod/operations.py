@@ -1,0 +1,98 @@
+"""What operators need: ``/health`` for load balancers and a structured access log.
+
+``GET /health`` answers 200 with the dataset's version and size once the store
+answers a query, 503 otherwise. Every request is logged as one JSON object per
+line on the ``healthtech_lod.access`` logger (standard error by default): time,
+client, method, path, status, bytes, duration, and for a SPARQL query its length,
+a digest of its text, its kind, the rows answered, whether they were cut, and the
+time spent in the query worker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, g, request
+
+from .description import get_statistics
+from .store import get_store
+
+ACCESS_LOGGER = "healthtech_lod.access"
+
+bp = Blueprint("operations", __name__)
+
+
+@bp.get("/health")
+def health() -> Response:
+    """Whether this process can answer: its store opens and answers, with the
+    dataset's version and size. 503 when the store does not answer."""
+    store = get_store()
+    try:
+        store.store.query("ASK { }")
+        status, code = "ok", 200
+    except OSError:  # pragma: no cover - a store that stopped answering
+        status, code = "unavailable", 503
+    body = {
+        "status": status,
+        "dataset": {
+            "version": store.version.digest,
+            "modified": store.version.modified.isoformat(),
+            "triples": get_statistics().triples,
+        },
+        "store": str(store.path) if store.path else "memory",
+        "query_workers": current_app.config["QUERY_WORKERS"],
+    }
+    response = Response(json.dumps(body), status=code, mimetype="application/json")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def note_query(**fields: Any) -> None:
+    """Add what a SPARQL query did to this request's access log line."""
+    g.setdefault("query_log", {}).update(fields)
+
+
+def query_digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _start() -> None:
+    g.started = time.perf_counter()
+
+
+def _log(response: Response) -> Response:
+    started = g.get("started")
+    record: dict[str, Any] = {
+        "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "client": request.remote_addr,
+        "method": request.method,
+        "path": request.path,
+        "status": response.status_code,
+        "bytes": response.calculate_content_length(),
+        "ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
+    }
+    if "query_log" in g:
+        record["query"] = g.query_log
+    logging.getLogger(ACCESS_LOGGER).info(json.dumps(record, ensure_ascii=False))
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Log every request of ``app`` and give the access logger a handler on
+    standard error unless one is configured (ACCESS_LOG false: no log)."""
+    logger = logging.getLogger(ACCESS_LOGGER)
+    if app.config["ACCESS_LOG"] and not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    if app.config["ACCESS_LOG"]:
+        app.before_request(_start)
+        app.after_request(_log)
