@@ -52,8 +52,11 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def serving(data_root: Path, folder: Path) -> Iterator[str]:
-    """Run the real service over ``data_root`` (downloads and log under ``folder``);
+def serving(
+    data_root: Path, folder: Path, settings: dict[str, str] | None = None, workers: int = 1
+) -> Iterator[str]:
+    """Run the real service over ``data_root`` (downloads, stores and log under
+    ``folder``) with ``settings`` (names without the HEALTHTECH_LOD_ prefix);
     yields its base URL and always stops it."""
     port = free_port()
     env = {
@@ -62,9 +65,19 @@ def serving(data_root: Path, folder: Path) -> Iterator[str]:
         "HEALTHTECH_LOD_DOWNLOAD_DIR": str(folder / "downloads"),
         "HEALTHTECH_LOD_STORE_CACHE_DIR": str(folder / "stores"),
         "HEALTHTECH_LOD_RATE_LIMIT": "0",
+        **{f"HEALTHTECH_LOD_{name}": value for name, value in (settings or {}).items()},
     }
     log = folder / "server.log"
-    command = [str(COMMAND), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
+    command = [
+        str(COMMAND),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
     with log.open("wb") as output:
         process = subprocess.Popen(
             command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True

@@ -493,13 +493,8 @@ class _Worker:
         self.conn.close()
 
     def stop(self) -> None:
-        """SIGTERM the process (SIGKILL if it lingers) and reap it."""
-        self.process.terminate()
-        self.process.join(1)
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join()
-        self.conn.close()
+        """Stop the process: it ignores SIGTERM and holds nothing to save, so SIGKILL."""
+        self.kill()
 
 
 def _shut_down(owner: int, lock: threading.Lock, live: set[_Worker]) -> None:
@@ -515,7 +510,7 @@ def _shut_down(owner: int, lock: threading.Lock, live: set[_Worker]) -> None:
         if locked:
             lock.release()
     for worker in workers:
-        worker.process.terminate()
+        worker.process.kill()
     for worker in workers:
         worker.stop()
 
@@ -626,7 +621,10 @@ def _serve(
 ) -> None:  # pragma: no cover - runs in the worker process
     """A worker's life: open the store, report, then answer until the pipe closes or
     the owning process disappears."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    # Ctrl-C and a SIGTERM sent to the whole process group (systemd, a terminal) are
+    # the owner's to handle: it lets its requests in flight finish, then stops us.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     watchdog = threading.Thread(target=_watch, args=(owner, os.getppid()), daemon=True)
     watchdog.start()
     try:
