@@ -463,3 +463,87 @@ def test_gallery_speaks_french(make_app: MakeApp) -> None:
     client = make_app(DATA_ROOT=str(REPO_ROOT), LANGUAGES=["fr", "en"]).test_client()
     page = client.get("/sparql", headers={"Accept": BROWSER})
     assert "Les 16 pionniers de 2026" in page.text
+
+
+# --- limits ---------------------------------------------------------------------------
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
+
+
+def test_answers_stop_at_max_result_rows_and_say_so(make_app: MakeApp) -> None:
+    client = make_app(MAX_RESULT_ROWS=2).test_client()
+    cut = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o }"})
+    assert len(cut.get_json()["results"]["bindings"]) == 2
+    assert cut.headers["SPARQL-Results-Truncated"] == "rows=2"
+    construct = client.get(
+        "/sparql",
+        query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }"},
+        headers={"Accept": "application/n-triples"},
+    )
+    assert len(construct.text.strip().splitlines()) == 2
+    assert construct.headers["SPARQL-Results-Truncated"] == "rows=2"
+    whole = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 2"})
+    assert "SPARQL-Results-Truncated" not in whole.headers
+
+
+def test_a_query_past_its_time_limit_is_503_on_the_page_too(client: FlaskClient) -> None:
+    response = client.get(
+        "/sparql", query_string={"query": RUNAWAY, "timeout": "0.5"}, headers={"Accept": BROWSER}
+    )
+    assert response.status_code == 503
+    error = response.text[response.text.index('id="query-error"') :]
+    assert "limit of 0.5 seconds" in error.split("</p>")[0]
+
+
+@pytest.mark.parametrize("timeout", ["0", "-1", "soon", "nan", "inf", "1e999"])
+def test_a_timeout_that_is_not_a_positive_number_is_400(client: FlaskClient, timeout: str) -> None:
+    response = client.get("/sparql", query_string={"query": "ASK {}", "timeout": timeout})
+    assert response.status_code == 400
+    assert "timeout must be a positive number of seconds" in response.text
+
+
+def test_every_query_worker_busy_is_503_with_retry_after(make_app: MakeApp) -> None:
+    import threading
+
+    app = make_app(QUERY_WORKERS=1, QUERY_QUEUE_TIMEOUT=0.1, QUERY_TIMEOUT=20)
+    app.test_client().get("/sparql", query_string={"query": "ASK {}"})  # the worker is up
+    started = threading.Event()
+
+    def runaway() -> None:
+        started.set()
+        app.test_client().get("/sparql", query_string={"query": RUNAWAY, "timeout": "3"})
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    started.wait()
+    busy = None
+    for _ in range(50):  # until the runaway holds the only worker
+        answer = app.test_client().get("/sparql", query_string={"query": "ASK {}"})
+        if answer.status_code == 503:
+            busy = answer
+            break
+    thread.join()
+    assert busy is not None, "a second query found the only worker free every time"
+    assert busy.headers["Retry-After"] == "2"
+    assert "busy" in busy.text
+
+
+def test_the_service_description_states_every_limit(make_app: MakeApp) -> None:
+    client = make_app(QUERY_TIMEOUT=7, MAX_RESULT_ROWS=500, RATE_LIMIT=9).test_client()
+    graph = Graph().parse(
+        data=client.get("/sparql", headers={"Accept": "text/turtle"}).text, format="turtle"
+    )
+    lht = "https://w3id.org/lu-healthtech/def#"
+    stated = {
+        str(p)[len(lht) :]: o.toPython()
+        for p, o in graph.predicate_objects(URIRef("https://w3id.org/lu-healthtech/sparql"))
+        if str(p).startswith(lht)
+    }
+    assert stated == {
+        "queryTimeLimit": 7000,
+        "maxQueryLength": 20_000,
+        "maxRequestSize": 65_536,
+        "maxResultRows": 500,
+        "maxConcurrentQueries": 2,
+        "queriesPerMinute": 9,
+    }

@@ -19,7 +19,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
 from .downloads import Download, get_manifest
-from .namespaces import DCAT, DCTERMS, PREFIXES, RDF, SD, VOID, XSD
+from .namespaces import DCAT, DCTERMS, LHT, PREFIXES, RDF, SD, VOID, XSD
 from .negotiation import MediaType, languages
 from .pages import Format, Value, curie, growth, href, link
 from .rdf import from_rdflib
@@ -317,6 +317,16 @@ def _add_service(graph: Graph) -> None:
     graph.add((service, SD.endpoint, _endpoint()))
     graph.add((service, DCAT.endpointURL, _endpoint()))
     graph.add((_iri("sparql#default-graph"), VOID.triples, Literal(stats.triples)))
+    config = current_app.config
+    for term, value in (
+        (LHT.queryTimeLimit, Literal(round(float(config["QUERY_TIMEOUT"]) * 1000))),
+        (LHT.maxQueryLength, Literal(int(config["MAX_QUERY_LENGTH"]))),
+        (LHT.maxRequestSize, Literal(int(config["MAX_CONTENT_LENGTH"]))),
+        (LHT.maxResultRows, Literal(int(config["MAX_RESULT_ROWS"]))),
+        (LHT.maxConcurrentQueries, Literal(int(config["QUERY_WORKERS"]))),
+        (LHT.queriesPerMinute, Literal(int(config["RATE_LIMIT"]))),
+    ):
+        graph.add((service, term, value))
     for count in stats.graphs:
         named, description = BNode(), BNode()
         graph.add((dataset, SD.namedGraph, named))
