@@ -202,3 +202,21 @@ def test_pages_fit_a_phone_screen(browser: Browser, base: str) -> None:
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 375, f"{path} scrolls sideways on a phone ({width}px)"
     context.close()
+
+
+@pytest.mark.parametrize("path", ["/", "/doc/voicemed", "/sparql", "/def"])
+def test_the_content_security_policy_blocks_nothing_of_ours(
+    browser: Browser, base: str, path: str
+) -> None:
+    context = browser.new_context(locale="en-GB")
+    opened = context.new_page()
+    messages: list[str] = []
+    opened.on("console", lambda message: messages.append(message.text))
+    response = opened.goto(base + path)
+    assert (
+        response is not None and "script-src 'self'" in response.headers["content-security-policy"]
+    )
+    styled = opened.evaluate("getComputedStyle(document.body).fontFamily")
+    assert "system-ui" in styled, "the style sheet applies under the policy"
+    assert [m for m in messages if "Content Security Policy" in m] == []
+    context.close()
