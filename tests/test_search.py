@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import BROWSER, check_html
 from flask.testing import FlaskClient
 
-from healthtech_lod.search import Entry, find, fold
+from healthtech_lod.search import Entry, NameIndex, fold, write_index
 
 
 @pytest.mark.parametrize(
@@ -22,28 +24,31 @@ def test_fold(text: str, folded: str) -> None:
     assert fold(text) == folded
 
 
-def test_find_ranks_prefix_matches_first_and_lists_an_entity_once() -> None:
-    index = tuple(
-        sorted(
-            (
-                Entry(fold(name), name, iri)
-                for name, iri in [
-                    ("Luxembourg Institute of Health", "x:lih"),
-                    ("LIH", "x:lih"),
-                    ("University of Luxembourg", "x:uni"),
-                    ("Université du Luxembourg", "x:uni"),
-                    ("Luxinnovation", "x:luxi"),
-                ]
-            ),
-            key=lambda e: e.folded,
-        )
-    )
-    assert find(index, "luxembourg") == [
-        ("x:lih", "Luxembourg Institute of Health"),
-        ("x:uni", "Université du Luxembourg"),
+def test_find_ranks_prefix_matches_first_and_lists_an_entity_once(tmp_path: Path) -> None:
+    names = [
+        ("Luxembourg Institute of Health", "x:lih"),
+        ("LIH", "x:lih"),
+        ("University of Luxembourg", "x:uni"),
+        ("Université du Luxembourg", "x:uni"),
+        ("Luxinnovation", "x:luxi"),
     ]
-    assert find(index, "UNIVERSITE du") == [("x:uni", "Université du Luxembourg")]
-    assert find(index, "   ") == []
+    index = NameIndex(write_index([Entry(fold(n), n, iri) for n, iri in names], tmp_path / "i"))
+    assert index.find("luxembourg") == (
+        2,
+        [("x:lih", "Luxembourg Institute of Health"), ("x:uni", "Université du Luxembourg")],
+    )
+    assert index.find("UNIVERSITE du") == (1, [("x:uni", "Université du Luxembourg")])
+    assert index.find("   ") == (0, [])
+    assert index.find("lu") == (
+        3,
+        [
+            ("x:lih", "Luxembourg Institute of Health"),
+            ("x:luxi", "Luxinnovation"),
+            ("x:uni", "Université du Luxembourg"),
+        ],
+    )
+    assert index.find('in" OR "x') == (0, []), "words are looked up, never run as FTS syntax"
+    assert index.find("luxembourg", limit=1)[0] == 2
 
 
 def test_search_without_accents_finds_the_university(real_client: FlaskClient) -> None:
