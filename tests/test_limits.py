@@ -33,8 +33,10 @@ def test_idle_clients_are_forgotten() -> None:
 
 def test_beyond_the_limit_is_429_with_retry_after(make_app: MakeApp) -> None:
     client = make_app(RATE_LIMIT=2).test_client()
-    statuses = [client.get("/sparql", query_string={"query": "ASK {}"}) for _ in range(3)]
+    statuses = [client.get("/sparql", query_string={"query": f"ASK {{}} # {i}"}) for i in range(3)]
     assert [r.status_code for r in statuses] == [200, 200, 429]
+    again = client.get("/sparql", query_string={"query": "ASK {} # 0"})
+    assert again.status_code == 200, "an answer from the cache runs nothing and costs nothing"
     refused = statuses[-1]
     assert int(refused.headers["Retry-After"]) == 30
     assert "more than 2 sparql queries in a minute" in refused.text

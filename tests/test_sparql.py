@@ -517,8 +517,9 @@ def test_every_query_worker_busy_is_503_with_retry_after(make_app: MakeApp) -> N
     thread.start()
     started.wait()
     busy = None
-    for _ in range(50):  # until the runaway holds the only worker
-        answer = app.test_client().get("/sparql", query_string={"query": "ASK {}"})
+    for attempt in range(50):  # until the runaway holds the only worker
+        query = f"ASK {{}} # attempt {attempt}"  # never answered from the cache
+        answer = app.test_client().get("/sparql", query_string={"query": query})
         if answer.status_code == 503:
             busy = answer
             break
@@ -547,3 +548,65 @@ def test_the_service_description_states_every_limit(make_app: MakeApp) -> None:
         "maxConcurrentQueries": 2,
         "queriesPerMinute": 9,
     }
+
+
+# --- the answer cache and conditional requests -----------------------------------------
+
+
+def test_a_repeated_query_is_answered_from_the_cache(make_app: MakeApp) -> None:
+    app = make_app()
+    client = app.test_client()
+    query = {"query": "SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 5"}
+    first = client.get("/sparql", query_string=query)
+    executor = app.extensions["healthtech_lod.executor"]
+    calls: list[str] = []
+    original = executor.execute
+
+    def counting(text: str, **options: object) -> object:
+        calls.append(text)
+        return original(text, **options)
+
+    executor.execute = counting  # type: ignore[method-assign]
+    second = client.get("/sparql", query_string=query)
+    assert calls == [] and second.data == first.data
+    as_csv = client.get("/sparql", query_string=query, headers={"Accept": "text/csv"})
+    assert len(calls) == 1 and as_csv.mimetype == "text/csv", "another format is another answer"
+
+
+def test_conditional_get_of_an_answer_is_304(client: FlaskClient) -> None:
+    query = {"query": "SELECT ?s WHERE { ?s a ?c } ORDER BY ?s"}
+    first = client.get("/sparql", query_string=query)
+    etag = first.headers["ETag"]
+    assert etag.startswith('W/"') and "max-age" in first.headers["Cache-Control"]
+    again = client.get("/sparql", query_string=query, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    other = client.get(
+        "/sparql", query_string=query, headers={"If-None-Match": etag, "Accept": "text/csv"}
+    )
+    assert other.status_code == 200, "the ETag names one format"
+    changed = client.get(
+        "/sparql",
+        query_string={"query": "SELECT ?s WHERE { ?s a ?c } ORDER BY DESC(?s)"},
+        headers={"If-None-Match": etag},
+    )
+    assert changed.status_code == 200
+
+
+def test_cache_drops_the_least_recently_used_beyond_its_bytes() -> None:
+    from healthtech_lod.cache import ResultCache
+    from healthtech_lod.executor import QueryOutcome
+
+    def outcome(size: int) -> QueryOutcome:
+        return QueryOutcome("select", "json", "application/json", b"x" * size, 1, False)
+
+    cache = ResultCache(max_bytes=400)
+    cache.put("a", outcome(100))
+    cache.put("b", outcome(100))
+    cache.put("c", outcome(100))
+    assert cache.get("a") is not None  # a is now the most recent
+    cache.put("d", outcome(100))
+    cache.put("e", outcome(100))
+    assert cache.get("b") is None and cache.get("a") is not None
+    assert cache.size <= 400 and len(cache) == 4
+    cache.put("huge", outcome(101))  # over a quarter of the cache: not kept
+    assert cache.get("huge") is None

@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import (
     browse,
+    cache,
     description,
     downloads,
     errors,
@@ -56,6 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     search.init_app(app, loaded)
     sparql.init_app(app, loaded)
     limits.init_app(app)
+    cache.init_app(app)
     negotiation.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)

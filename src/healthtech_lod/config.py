@@ -51,6 +51,8 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT": 120,
     # Request threads per gunicorn worker: pages keep being served while queries run.
     "SERVER_THREADS": 4,
+    # Bytes of SPARQL answers kept per service process for repeated queries (LRU).
+    "RESULT_CACHE_BYTES": 64 * 1024 * 1024,
     # One JSON line per request on the healthtech_lod.access logger (standard error).
     "ACCESS_LOG": True,
     # SPARQL endpoints a query may call with SERVICE (federated query), as IRIs.

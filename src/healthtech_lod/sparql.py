@@ -39,6 +39,7 @@ from flask import (
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, ServiceUnavailable
 
+from .cache import digest, get_cache
 from .description import serialize_graph, service_graph
 from .executor import (
     ExecutorBusy,
@@ -112,7 +113,6 @@ def endpoint() -> Response | tuple[str, int]:
     query = query_from_request()
     if query is None:
         return _service_description()
-    check_rate("sparql")
     override = request.values.get("format")
     if best((*RESULT_OFFERS, "html"), override) == BY_KEY["html"]:
         return _results_page(query)
@@ -126,7 +126,13 @@ def endpoint() -> Response | tuple[str, int]:
         formats["select"] = formats["ask"] = RESULT_NAMES[chosen["select"].key]
     if chosen["graph"] is not None:
         formats["graph"] = "ntriples"
-    outcome = run(query, formats, current_app.config["MAX_RESULT_ROWS"])
+    max_rows = current_app.config["MAX_RESULT_ROWS"]
+    keys = tuple(m.key if m else None for m in (chosen["select"], chosen["graph"]))
+    etag = digest((*answer_key(query, formats, max_rows), keys))
+    if request.if_none_match.contains_weak(etag):
+        note_query(chars=len(query.text), digest=query_digest(query.text), not_modified=True)
+        return _answer(Response(status=304), etag)
+    outcome = run(query, formats, max_rows)
     if outcome.kind == "graph":
         media_type = chosen["graph"]
         assert media_type is not None
@@ -140,16 +146,48 @@ def endpoint() -> Response | tuple[str, int]:
     response = Response(body, mimetype=media_type.mimetype)
     if outcome.truncated:
         response.headers[TRUNCATED] = f"rows={outcome.count}"
+    return _answer(response, etag)
+
+
+def _answer(response: Response, etag: str) -> Response:
+    """An answer that stays right until the dataset's version changes: a weak
+    ETag (a conditional GET gets 304 without running the query) and caching."""
+    response.set_etag(etag, weak=True)
+    response.cache_control.public = True
+    response.cache_control.max_age = current_app.config["CACHE_MAX_AGE"]
     return response
 
 
+def answer_key(
+    query: QueryRequest, formats: Mapping[Kind, str], max_rows: int
+) -> tuple[object, ...]:
+    """What an answer depends on: the dataset version, the query and its dataset,
+    the formats and the row limit (the time limit only decides whether it comes)."""
+    return (
+        get_store().version.digest,
+        query.text,
+        tuple(_iris(query.default_graphs) or ()) if query.default_graphs is not None else None,
+        tuple(_iris(query.named_graphs) or ()) if query.named_graphs is not None else None,
+        tuple(sorted(formats.items())),
+        max_rows,
+    )
+
+
 def run(query: QueryRequest, formats: Mapping[Kind, str], max_rows: int) -> QueryOutcome:
-    """Run the query in a query worker. Aborts 400 when it does not parse (with the
+    """The query's answer from the cache, else from a query worker (a query that
+    runs counts against the client's rate limit: 429). Aborts 400 when it does not parse (with the
     parser's message and position), is an update or calls a SERVICE not allowed;
     406 when no format was negotiated for its kind of answer; 503 past its time
     limit or when every query worker stays busy."""
     note_query(chars=len(query.text), digest=query_digest(query.text), timeout=query.timeout)
     started = time.perf_counter()
+    cache, key = get_cache(), answer_key(query, formats, max_rows)
+    cached = cache.get(key)
+    if cached is not None:
+        note_query(kind=cached.kind, rows=cached.count, truncated=cached.truncated, cached=True)
+        note_query(ms=round((time.perf_counter() - started) * 1000, 2))
+        return cached
+    check_rate("sparql")
     try:
         outcome = get_executor().execute(
             query.text,
@@ -161,6 +199,7 @@ def run(query: QueryRequest, formats: Mapping[Kind, str], max_rows: int) -> Quer
             max_rows=max_rows,
         )
         note_query(kind=outcome.kind, rows=outcome.count, truncated=outcome.truncated)
+        cache.put(key, outcome)
         return outcome
     except QuerySyntaxError as err:
         where = f"{err.line}:{err.column}: " if err.line is not None else ""
