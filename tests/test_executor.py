@@ -45,6 +45,7 @@ from healthtech_lod.executor import (
     StoreSpec,
     WorkerError,
     build_store,
+    federation_refusal,
     service_endpoints,
 )
 from healthtech_lod.namespaces import GRAPH
@@ -805,3 +806,9 @@ def test_build_store_refuses_a_used_folder(tiny_root: Path, tmp_path: Path) -> N
     (tmp_path / "used" / "file").write_text("x")
     with pytest.raises(FileExistsError):
         build_store(tiny_root, tmp_path / "used")
+
+
+def test_an_escape_past_the_last_code_point_is_no_crash() -> None:
+    query = "PREFIX ex: <\\UFFFFFFFF>\nSELECT * WHERE { SERVICE ex:x { ?s ?p ?o } }"
+    refusal = federation_refusal(query)
+    assert refusal is not None and "disabled" in refusal

@@ -32,6 +32,7 @@ import os
 import re
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 import time
@@ -930,5 +931,12 @@ def _endpoint(kind: str, text: str, base: str | None, prefixes: dict[str, str]) 
 
 def _resolve(base: str | None, iri: str) -> str:
     """An IRI token's value (escapes decoded), resolved against ``base``."""
-    value = _UCHAR.sub(lambda m: chr(int(m[1] or m[2], 16)), iri[1:-1])
+    value = _UCHAR.sub(_unescape, iri[1:-1])
     return urljoin(base, value) if base else value
+
+
+def _unescape(match: re.Match[str]) -> str:
+    """The character of a \\u or \\U escape; U+FFFD past the last code point (the
+    parser then refuses the query)."""
+    code = int(match[1] or match[2], 16)
+    return chr(code) if code <= sys.maxunicode else "\ufffd"
