@@ -145,7 +145,7 @@ def members(name: str) -> Response | str:
     if iri is None:
         abort(404, f"The data has no entities of a class named {name!r}; /browse lists them.")
     raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1 or len(raw) > 9:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or int(raw) < 1:
         abort(400, f"The page number must be a positive whole number, not {raw!r}.")
     page = class_page(iri, int(raw))
     if page.page > page.pages:

@@ -932,7 +932,10 @@ def _endpoint(kind: str, text: str, base: str | None, prefixes: dict[str, str]) 
 def _resolve(base: str | None, iri: str) -> str:
     """An IRI token's value (escapes decoded), resolved against ``base``."""
     value = _UCHAR.sub(_unescape, iri[1:-1])
-    return urljoin(base, value) if base else value
+    try:
+        return urljoin(base, value) if base else value
+    except ValueError:  # a base such as <http://[x>: the parser will refuse the query
+        return value
 
 
 def _unescape(match: re.Match[str]) -> str:

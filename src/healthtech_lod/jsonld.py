@@ -80,7 +80,11 @@ def _relative_safe(iri: str) -> bool:
     dot segments and default ports; a document holding such an IRI is compacted
     with absolute IRIs only.
     """
-    parts = urlsplit(iri)
+    try:
+        parts = urlsplit(iri)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        return False
     segments = parts.path.split("/")
     return not (
         iri.endswith(("#", "?"))
@@ -124,10 +128,37 @@ def embedded(
 
 
 def _expand(statements: Iterable[Statement]) -> list[dict[str, Any]]:
-    """Statements as expanded JSON-LD node objects, grouped by node (pyld's from_rdf)."""
-    nquads = ox.serialize(statements, format=ox.RdfFormat.N_QUADS).decode("utf-8")
-    expanded: list[dict[str, Any]] = jsonld.from_rdf(nquads, {"format": "application/n-quads"})
+    """Statements as expanded JSON-LD node objects, grouped by node (pyld's from_rdf).
+
+    pyld is given its own dataset structure, not N-Quads text: its N-Quads reader
+    splits lines at U+2028 and U+0085, which a literal may hold unescaped."""
+    dataset: dict[str, list[dict[str, Any]]] = {"@default": []}
+    for s in statements:
+        graph = s.graph_name if isinstance(s, ox.Quad) else ox.DefaultGraph()
+        name = "@default" if isinstance(graph, ox.DefaultGraph) else _pyld_term(graph)["value"]
+        dataset.setdefault(name, []).append(
+            {
+                "subject": _pyld_term(s.subject),
+                "predicate": _pyld_term(s.predicate),
+                "object": _pyld_term(s.object),
+            }
+        )
+    expanded: list[dict[str, Any]] = jsonld.from_rdf(dataset, {})
     return expanded
+
+
+def _pyld_term(term: object) -> dict[str, str]:
+    """A term in pyld's RDF dataset form."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "IRI", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "blank node", "value": f"_:{term.value}"}
+    if isinstance(term, ox.Literal):
+        literal = {"type": "literal", "value": term.value, "datatype": term.datatype.value}
+        if term.language:
+            literal["language"] = term.language
+        return literal
+    raise TypeError(f"not an RDF term in a statement: {term!r}")
 
 
 def _is_prefix(key: str, value: object) -> bool:

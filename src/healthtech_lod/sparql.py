@@ -137,7 +137,15 @@ def endpoint() -> Response | tuple[str, int]:
         media_type = chosen["graph"]
         assert media_type is not None
         triples = ox.parse(outcome.body, format=ox.RdfFormat.N_TRIPLES)
-        body = serialize(list(triples), media_type)
+        try:
+            body = serialize(list(triples), media_type)
+        except (OSError, ValueError) as err:  # RDF/XML cannot write rdf:li as a predicate…
+            others = [key for key in GRAPH_OFFERS if key != media_type.key]
+            abort(
+                406,
+                f"This answer cannot be written as {media_type.label} ({err}). "
+                f"Ask for another format: {offered(others)}.",
+            )
     else:
         media_type = chosen["select"]
         assert media_type is not None
