@@ -36,7 +36,6 @@ def make_app(tmp_path_factory: pytest.TempPathFactory) -> MakeApp:
         config = {
             "TESTING": True,
             "DATA_ROOT": str(FIXTURES),
-            "DOWNLOAD_DIR": str(tmp_path_factory.getbasetemp() / "downloads"),
             "STORE_CACHE_DIR": str(tmp_path_factory.getbasetemp() / "stores"),
             # Tests send many queries from one address; tests/test_limits.py sets its own.
             "RATE_LIMIT": 0,

@@ -62,7 +62,6 @@ def serving(
     env = {
         **os.environ,
         "HEALTHTECH_LOD_DATA_ROOT": str(data_root),
-        "HEALTHTECH_LOD_DOWNLOAD_DIR": str(folder / "downloads"),
         "HEALTHTECH_LOD_STORE_CACHE_DIR": str(folder / "stores"),
         "HEALTHTECH_LOD_RATE_LIMIT": "0",
         **{f"HEALTHTECH_LOD_{name}": value for name, value in (settings or {}).items()},

@@ -51,10 +51,10 @@ def test_factory_builds_independent_apps(app: Flask, make_app: MakeApp) -> None:
 
 def test_environment_configures_the_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HEALTHTECH_LOD_DATA_ROOT", str(FIXTURES))
-    monkeypatch.setenv("HEALTHTECH_LOD_DOWNLOAD_DIR", str(tmp_path))
+    monkeypatch.setenv("HEALTHTECH_LOD_STORE_CACHE_DIR", str(tmp_path))
     app = create_app({"TESTING": True})
     assert app.config["DATA_ROOT"] == str(FIXTURES)
-    assert any(tmp_path.iterdir()), "downloads prepared under DOWNLOAD_DIR"
+    assert any(tmp_path.iterdir()), "the build is made under STORE_CACHE_DIR"
 
 
 def test_dataset_modified_setting_gives_last_modified(make_app: MakeApp) -> None:

@@ -1,4 +1,4 @@
-"""The command line: `build` makes an on-disk store that `serve --store` opens."""
+"""The command line: `build` makes a dataset folder that `serve --store` opens."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from healthtech_lod.dataset import load_oxigraph
 
 
 def test_build_writes_every_file_into_its_graph(tmp_path: Path) -> None:
-    out = tmp_path / "store"
+    out = tmp_path / "built"
     result = CliRunner().invoke(main, ["build", "--root", str(FIXTURES), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    built = list(ox.Store.read_only(str(out)))
+    built = list(ox.Store.read_only(str(out / "store")))
     loaded = list(load_oxigraph(FIXTURES))
     assert len(built) == len(loaded)
     assert ground(built) == ground(loaded)
@@ -34,5 +34,5 @@ def test_build_refuses_to_overwrite(tmp_path: Path) -> None:
         main, ["build", "--root", str(FIXTURES), "--out", str(tmp_path / "store")]
     )
     assert result.exit_code == 2
-    assert "exists and is not an empty directory" in result.output
+    assert "exists and is not an empty folder" in result.output
     assert (tmp_path / "store" / "keep.txt").read_text() == "mine"

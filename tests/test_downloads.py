@@ -8,7 +8,7 @@ import json
 
 import pyoxigraph as ox
 import pytest
-from conftest import FIXTURES, jsonld_graphs, parse_graphs, union
+from conftest import FIXTURES, MakeApp, jsonld_graphs, parse_graphs, union
 from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph
@@ -134,16 +134,18 @@ def test_unknown_file_is_404(client: FlaskClient) -> None:
     assert client.get("/download/../pyproject.toml").status_code == 404
 
 
-def test_prepared_once_per_version(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_prepared_once_per_version(
+    app: Flask, make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = app.extensions["healthtech_lod"]
     manifest = app.extensions[downloads.EXTENSION]
-    assert manifest.folder.name.startswith(store.version.digest)
+    assert store.version.digest in manifest.folder.parent.name, "in the version's build"
 
     def refuse(*args: object) -> None:
         raise AssertionError("serialised again")
 
-    monkeypatch.setattr(downloads, "_write_folder", refuse)
-    again = downloads.prepare(store, app.config["BASE_URI"], str(manifest.folder.parent))
+    monkeypatch.setattr(downloads, "write_folder", refuse)
+    again = make_app().extensions[downloads.EXTENSION]
     assert again == manifest
 
 

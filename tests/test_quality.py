@@ -55,7 +55,7 @@ def broken_app(make_app: MakeApp, tmp_path_factory: pytest.TempPathFactory) -> F
         shutil.copytree(FIXTURES / folder, root / folder)
     (root / "data" / "broken.ttl").write_text(BROKEN_DATA, encoding="utf-8")
     (root / "shapes" / "warnings.ttl").write_text(WARNING_SHAPES, encoding="utf-8")
-    return make_app(DATA_ROOT=str(root), DOWNLOAD_DIR=str(root / "downloads"))
+    return make_app(DATA_ROOT=str(root))
 
 
 def html(client: FlaskClient, path: str = "/quality") -> str:

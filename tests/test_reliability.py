@@ -197,7 +197,6 @@ def test_sigterm_lets_requests_in_flight_finish(tmp_path: Path) -> None:
     env = {
         **os.environ,
         "HEALTHTECH_LOD_DATA_ROOT": str(FIXTURES),
-        "HEALTHTECH_LOD_DOWNLOAD_DIR": str(tmp_path / "downloads"),
         "HEALTHTECH_LOD_STORE_CACHE_DIR": str(tmp_path / "stores"),
         "HEALTHTECH_LOD_RATE_LIMIT": "0",
     }

@@ -55,17 +55,52 @@ def validate(root: Path, fmt: str) -> None:
     "--out",
     type=click.Path(path_type=Path),
     required=True,
-    help="New folder for the on-disk Oxigraph store (must not exist, or be empty).",
+    help="New folder for the built dataset (must not exist, or be empty).",
 )
-def build(root: Path, out: Path) -> None:
-    """Load the dataset into an on-disk Oxigraph store, for `serve --store`."""
-    from .executor import build_store
+@click.option(
+    "--add",
+    "extra",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="An N-Quads (.nq) or TriG (.trig) file to load too, e.g. from `generate`; repeatable.",
+)
+@click.option("--no-validate", is_flag=True, help="Skip the repository's SHACL validation.")
+def build(root: Path, out: Path, extra: tuple[Path, ...], no_validate: bool) -> None:
+    """Build the dataset once into a folder that `serve --store` opens instantly: the
+    store, its statistics, the name index and the downloads."""
+    from .app import settings
+    from .build import BuildError
+    from .build import build as build_folder
 
-    try:
-        build_store(root, out)
-    except FileExistsError as err:
-        raise click.BadParameter(str(err), param_hint="--out") from err
-    click.echo(f"Built {out}; serve it with: healthtech-lod serve --store {out}")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise click.BadParameter(f"{out} exists and is not an empty folder", param_hint="--out")
+    config = settings()
+    total = sum(path.stat().st_size for path in extra)
+    with click.progressbar(
+        length=max(total, 1), label="Loading extra files", file=sys.stderr, hidden=not extra
+    ) as bar:
+
+        def announce(step: str) -> None:
+            click.echo(f"{step}…", err=True)
+
+        try:
+            built = build_folder(
+                root,
+                out,
+                config["BASE_URI"],
+                config["EXAMPLE_RESOURCES"],
+                extra=extra,
+                modified=config["DATASET_MODIFIED"],
+                validate=not no_validate,
+                announce=announce,
+                advance=bar.update,
+            )
+        except BuildError as err:
+            raise click.ClickException(str(err)) from err
+    click.echo(
+        f"Built {built.triples} triples (version {built.version.digest}) in {out}; "
+        f"serve it with: healthtech-lod serve --store {out}"
+    )
 
 
 @main.command()
@@ -77,16 +112,20 @@ def build(root: Path, out: Path) -> None:
     "--store",
     type=click.Path(path_type=Path),
     default=None,
-    help="On-disk store made by `healthtech-lod build` (default: the files, in memory).",
+    help="A folder made by `healthtech-lod build` (default: the repository, built into a cache).",
 )
 @click.option("--dev", is_flag=True, help="Flask's development server with the reloader.")
 def serve(
     host: str, port: int, workers: int, base_uri: str | None, store: Path | None, dev: bool
 ) -> None:
     """Serve the dataset: SPARQL endpoint, entity documents, downloads."""
+    from .build import BuildError
     from .server import run
 
-    run(host=host, port=port, workers=workers, base_uri=base_uri, store=store, dev=dev)
+    try:
+        run(host=host, port=port, workers=workers, base_uri=base_uri, store=store, dev=dev)
+    except BuildError as err:
+        raise click.ClickException(str(err)) from err
 
 
 @main.command()

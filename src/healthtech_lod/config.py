@@ -18,11 +18,11 @@ DEFAULTS: dict[str, Any] = {
     "BASE_URI": BASE,
     # Repository root holding ontology/, data/, seeds/ and shapes/.
     "DATA_ROOT": str(REPO_ROOT),
-    # On-disk Oxigraph store built by `healthtech-lod build`, opened read-only. None: the
-    # files are loaded into an on-disk store under STORE_CACHE_DIR at the first start
-    # of each dataset version, and that store is opened read-only.
+    # A dataset folder made by `healthtech-lod build`, opened read-only. None: the
+    # repository is built into STORE_CACHE_DIR at the first start of each dataset
+    # version, and that build is opened read-only.
     "STORE_PATH": None,
-    # Folder of the cached stores (one per dataset version). None: a folder under the
+    # Folder of the cached builds (one per dataset version). None: a folder under the
     # system's temporary directory.
     "STORE_CACHE_DIR": None,
     # Maximum length of a SPARQL query, in characters.
@@ -33,9 +33,6 @@ DEFAULTS: dict[str, Any] = {
     "HTML_MAX_ROWS": 1000,
     # Cache-Control max-age for documents and downloads, in seconds.
     "CACHE_MAX_AGE": 3600,
-    # Folder for the prepared bulk downloads; one sub-folder per dataset version.
-    # None: a folder under the system's temporary directory.
-    "DOWNLOAD_DIR": None,
     # Seconds a SPARQL query may run; past it, its query worker process is killed and
     # replaced and the client gets 503. A client may ask for less with ?timeout=.
     "QUERY_TIMEOUT": 30,

@@ -10,7 +10,8 @@ request.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -123,6 +124,28 @@ def compute_statistics(store: DatasetStore, base: str, examples: list[str]) -> S
     )
 
 
+def statistics_json(statistics: Statistics) -> str:
+    """The statistics as JSON, for the build folder."""
+    return json.dumps(asdict(statistics), indent=1)
+
+
+def statistics_from_json(text: str) -> Statistics:
+    """The statistics written by ``statistics_json``."""
+    data = json.loads(text)
+    return Statistics(
+        triples=data["triples"],
+        entities=data["entities"],
+        distinct_subjects=data["distinct_subjects"],
+        distinct_objects=data["distinct_objects"],
+        classes=tuple(ClassPartition(**c) for c in data["classes"]),
+        properties=tuple(Count(**c) for c in data["properties"]),
+        graphs=tuple(Count(**c) for c in data["graphs"]),
+        vocabularies=tuple(data["vocabularies"]),
+        sources=tuple(data["sources"]),
+        examples=tuple(data["examples"]),
+    )
+
+
 def _int(term: ox.Literal) -> int:
     return int(term.value)
 
@@ -199,7 +222,12 @@ def _text(graph: Graph, subject: URIRef, predicate: URIRef) -> str | None:
 
 
 def init_app(app: Flask, store: DatasetStore) -> None:
-    """Compute the statistics of ``store`` once and keep them in ``app.extensions``."""
+    """Read the statistics of ``store``'s build (or compute them, for a store made
+    in memory) into ``app.extensions``."""
+    if store.folder is not None:
+        text = (store.folder / "statistics.json").read_text(encoding="utf-8")
+        app.extensions[EXTENSION] = statistics_from_json(text)
+        return
     app.extensions[EXTENSION] = compute_statistics(
         store, app.config["BASE_URI"], app.config["EXAMPLE_RESOURCES"]
     )

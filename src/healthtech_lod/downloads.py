@@ -1,10 +1,12 @@
-"""Bulk downloads: written once per dataset version into a folder, then served as files.
+"""Bulk downloads: written once per dataset version by the build, then served as files.
 
-``prepare`` serialises the dumps into ``DOWNLOAD_DIR/{version}/`` (a folder under
-the system's temporary directory by default) unless that folder is already
-complete, so a restart or a second worker reuses it. Requests never serialise:
-they get the file through ``send_file(..., conditional=True)``, which answers
-ETag, Last-Modified, HEAD, 304 and Range requests.
+``write_folder`` writes the dumps into the build's ``downloads/`` folder: the
+repository's statements as their files write them (the store normalises some
+literals, ``28.0`` to ``28``), sorted, followed by the statements of any extra
+files of the build, streamed (a dump of millions of statements never sits in
+memory). Requests never serialise: they get the file through
+``send_file(..., conditional=True)``, which answers ETag, Last-Modified, HEAD,
+304 and Range requests.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
+from typing import IO
 
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, send_file
@@ -24,30 +28,35 @@ from flask import Blueprint, Flask, Response, abort, current_app, render_templat
 from . import jsonld, rdf
 from .dataset import dataset_files
 from .namespaces import GRAPH
-from .rdf import sort_key, triples
+from .rdf import sort_key, triples, used_prefixes
 from .responses import Link
 from .store import DatasetStore
 
 EXTENSION = "healthtech_lod.downloads"
 CHECKSUMS = "SHA256SUMS"
-# Part of the folder's name: bump it when the code changes what the files hold.
-LAYOUT = 1
+EXTRA_FORMATS = {".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG}
 
 bp = Blueprint("downloads", __name__)
 
 
 @dataclass(frozen=True)
 class Contents:
-    """What the files are written from: the statements of the dataset's files as
-    written (the store normalises some literals, ``28.0`` to ``28``), the shapes,
-    and the base IRI (for JSON-LD)."""
+    """What the files are written from: the statements of the repository's files as
+    written, sorted; extra files of the build, read as they are written out; the
+    shapes; and the base IRI (for JSON-LD)."""
 
     quads: list[ox.Quad]
     shapes: tuple[ox.Triple, ...]
     base: str
+    extra: Sequence[Path] = field(default=())
+
+    def all_quads(self) -> Iterator[ox.Quad]:
+        """The repository's quads, then the extra files' quads, streamed."""
+        streams = [ox.parse(path=str(p), format=EXTRA_FORMATS[p.suffix]) for p in self.extra]
+        return chain(self.quads, *streams)
 
 
-Writer = Callable[[Contents], bytes]
+Writer = Callable[[Contents, IO[bytes]], None]
 
 
 def file_quads(root: Path) -> list[ox.Quad]:
@@ -60,29 +69,44 @@ def file_quads(root: Path) -> list[ox.Quad]:
     return sorted(quads, key=sort_key)
 
 
-def _union_turtle(contents: Contents) -> bytes:
-    return rdf.serialize(sorted(triples(contents.quads), key=sort_key), ox.RdfFormat.TURTLE)
+def _union_turtle(contents: Contents, output: IO[bytes]) -> None:
+    own = sorted(triples(contents.quads), key=sort_key)
+    if not contents.extra:
+        output.write(rdf.serialize(own, ox.RdfFormat.TURTLE))
+        return
+    # With extra files, a triple stated in several graphs may repeat (a set either way).
+    streamed = (ox.Triple(q.subject, q.predicate, q.object) for q in contents.all_quads())
+    ox.serialize(streamed, output, ox.RdfFormat.TURTLE, prefixes=used_prefixes(own))
 
 
 def _dataset(rdf_format: ox.RdfFormat) -> Writer:
-    def write(contents: Contents) -> bytes:
-        return rdf.serialize(contents.quads, rdf_format)
+    def write(contents: Contents, output: IO[bytes]) -> None:
+        if not contents.extra:
+            output.write(rdf.serialize(contents.quads, rdf_format))
+            return
+        prefixes = used_prefixes(contents.quads)
+        ox.serialize(contents.all_quads(), output, rdf_format, prefixes=prefixes)
 
     return write
 
 
-def _jsonld(contents: Contents) -> bytes:
-    return jsonld.dumps(jsonld.compact(contents.quads, contents.base + "id/"))
+def _jsonld(contents: Contents, output: IO[bytes]) -> None:
+    """Compacted with the context when the dataset is the repository's; with extra
+    files, Oxigraph's expanded JSON-LD, streamed."""
+    if not contents.extra:
+        output.write(jsonld.dumps(jsonld.compact(contents.quads, contents.base + "id/")))
+        return
+    ox.serialize(contents.all_quads(), output, ox.RdfFormat.JSON_LD)
 
 
-def _ontology(contents: Contents) -> bytes:
+def _ontology(contents: Contents, output: IO[bytes]) -> None:
     ontology = ox.NamedNode(str(GRAPH["ontology"]))
     quads = [q for q in contents.quads if q.graph_name == ontology]
-    return rdf.serialize(quads, ox.RdfFormat.TURTLE)
+    output.write(rdf.serialize(quads, ox.RdfFormat.TURTLE))
 
 
-def _shapes(contents: Contents) -> bytes:
-    return rdf.serialize(contents.shapes, ox.RdfFormat.TURTLE)
+def _shapes(contents: Contents, output: IO[bytes]) -> None:
+    output.write(rdf.serialize(contents.shapes, ox.RdfFormat.TURTLE))
 
 
 @dataclass(frozen=True)
@@ -165,36 +189,41 @@ class Manifest:
         return next((f for f in self.files if f.name == name), None)
 
 
-def prepare(store: DatasetStore, base: str, download_dir: str | None = None) -> Manifest:
-    """Write the downloads of ``store``'s version unless already there; return them."""
-    root = Path(download_dir) if download_dir else Path(tempfile.gettempdir()) / "healthtech-lod"
-    folder = root / f"{store.version.digest}-{LAYOUT}"
-    if not (folder / CHECKSUMS).exists():
-        _write_folder(store, base, folder)
-    return _read_manifest(folder)
-
-
-def _write_folder(store: DatasetStore, base: str, folder: Path) -> None:
-    """Write every file into a fresh folder, then move it into place in one step
-    (another process may have done the same meanwhile: the first one wins)."""
+def write_folder(
+    root: Path, extra: Sequence[Path], shapes: tuple[ox.Triple, ...], base: str, folder: Path
+) -> Manifest:
+    """Write every file into a fresh folder, then move it into place in one step;
+    returns its manifest."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
-    contents = Contents(file_quads(store.root), store.shapes, base)
+    contents = Contents(file_quads(root), shapes, base, tuple(extra))
     sums = []
-    for spec in SPECS:
-        data = spec.write(contents)
-        if spec.gzip:
-            data = gzip.compress(data, mtime=0)
-        (work / spec.name).write_bytes(data)
-        sums.append(f"{hashlib.sha256(data).hexdigest()}  {spec.name}\n")
-    (work / CHECKSUMS).write_text("".join(sums), encoding="utf-8")
     try:
+        for spec in SPECS:
+            target = work / spec.name
+            with target.open("wb") as raw:
+                if spec.gzip:
+                    with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as packed:
+                        spec.write(contents, packed)
+                else:
+                    spec.write(contents, raw)
+            sums.append(f"{_sha256(target)}  {spec.name}\n")
+        (work / CHECKSUMS).write_text("".join(sums), encoding="utf-8")
         os.rename(work, folder)
-    except OSError:
+    finally:
         shutil.rmtree(work, ignore_errors=True)
+    return read_manifest(folder)
 
 
-def _read_manifest(folder: Path) -> Manifest:
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as data:
+        for chunk in iter(lambda: data.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_manifest(folder: Path) -> Manifest:
     sums = {}
     for line in (folder / CHECKSUMS).read_text(encoding="utf-8").splitlines():
         digest, name = line.split("  ", 1)
@@ -223,8 +252,10 @@ def _size(folder: Path, name: str) -> int:
 
 
 def init_app(app: Flask, store: DatasetStore) -> None:
-    """Prepare the downloads of ``store`` and keep their manifest in ``app.extensions``."""
-    app.extensions[EXTENSION] = prepare(store, app.config["BASE_URI"], app.config["DOWNLOAD_DIR"])
+    """Read the manifest of the build's downloads into ``app.extensions``."""
+    if store.folder is None:
+        raise ValueError("downloads are prepared by a build (healthtech-lod build)")
+    app.extensions[EXTENSION] = read_manifest(store.folder / "downloads")
 
 
 def get_manifest() -> Manifest:

@@ -158,17 +158,14 @@ class NameIndex:
 
 
 def index_for(store: DatasetStore) -> NameIndex:
-    """The index next to the store's folder, written first if it is not there."""
-    if store.path is None:
-        raise ValueError("the name index lives next to an on-disk store")
-    path = store.path.parent / f"{store.path.name}.{INDEX_FILE}"
-    if not path.exists():
-        write_index(entries(store), path)
-    return NameIndex(path)
+    """The name index of the store's build."""
+    if store.folder is None:
+        raise ValueError("the name index is made by a build (healthtech-lod build)")
+    return NameIndex(store.folder / INDEX_FILE)
 
 
 def init_app(app: Flask, store: DatasetStore) -> None:
-    """Open the store's name index (written once per dataset version)."""
+    """Open the build's name index (written once per dataset version)."""
     app.extensions[EXTENSION] = index_for(store)
 
 

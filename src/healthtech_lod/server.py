@@ -1,7 +1,7 @@
 """Run the service: gunicorn in production, Flask's reloader with ``--dev``.
 
-The master builds the cached on-disk store (when there is no STORE_PATH) before
-the workers start; each worker then builds its app and opens the store
+The master builds the repository into the cache (when there is no STORE_PATH)
+before the workers start; each worker then builds its app and opens the store
 read-only (store handles must not cross a fork), sharing it with the others
 through the OS page cache. Queries run in each worker's pool of query
 processes, which stop a runaway query at QUERY_TIMEOUT; gunicorn's own worker
@@ -10,16 +10,17 @@ timeout is a last resort beyond that.
 
 from __future__ import annotations
 
+import multiprocessing
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Config, Flask
 from gunicorn.app.base import BaseApplication
 
 from .app import create_app, settings
+from .build import BuildError, cached_build, open_built
 from .dataset import dataset_files, shape_files
 from .sparql import EXECUTOR
-from .store import cached_store, dataset_version
 
 
 class Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -77,11 +78,33 @@ def run(
         # No runtime control socket in $HOME: several servers may run side by side.
         "control_socket_disable": True,
     }
-    if not resolved["STORE_PATH"]:
-        root = Path(resolved["DATA_ROOT"])
-        version = dataset_version(root, resolved["BASE_URI"], resolved["DATASET_MODIFIED"])
-        cached_store(root, version, resolved["STORE_CACHE_DIR"])
+    if resolved["STORE_PATH"]:
+        open_built(Path(resolved["STORE_PATH"]))  # a folder that is not a build stops here
+    else:
+        prebuild(resolved)
     Gunicorn(config, options, preload=False).run()
+
+
+def prebuild(resolved: Config) -> None:
+    """Build the repository into the cache once, before the workers start, in a
+    process of its own: RocksDB's threads must not exist in the master when it
+    forks (a forked worker would crash at exit joining threads it never had)."""
+    context = multiprocessing.get_context("spawn")
+    process = context.Process(
+        target=cached_build,
+        args=(
+            Path(resolved["DATA_ROOT"]),
+            resolved["BASE_URI"],
+            tuple(resolved["EXAMPLE_RESOURCES"]),
+            resolved["STORE_CACHE_DIR"],
+            resolved["DATASET_MODIFIED"],
+        ),
+        name="healthtech-lod-build",
+    )
+    process.start()
+    process.join()
+    if process.exitcode != 0:
+        raise BuildError(f"building the repository failed (exit code {process.exitcode})")
 
 
 def _run_dev(config: dict[str, Any], host: str, port: int) -> None:

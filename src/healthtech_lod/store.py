@@ -1,21 +1,18 @@
 """The dataset as the service holds it: an Oxigraph store, its version and its shapes.
 
-The store is an on-disk Oxigraph store opened read-only: the one named by
-STORE_PATH (``healthtech-lod build``), or else one built from the files at the
-first start of each dataset version into STORE_CACHE_DIR and reused after. Read
-only, it cannot be changed by any request, and every process (gunicorn workers,
-query workers) shares it through the OS page cache instead of holding a copy.
-``init_app`` opens it once and keeps it in ``app.extensions``; views read it
-through ``get_store()``. Each file fills its own named graph; queries without
-``GRAPH`` see the union of all of them.
+The service always opens a built dataset folder (``build.py``): the one named
+by STORE_PATH (``healthtech-lod build``), or else the repository built once per
+dataset version into STORE_CACHE_DIR. Its store is opened read-only, so no
+request can change it, and every process (gunicorn workers, query workers)
+shares it through the OS page cache instead of holding a copy. ``init_app``
+opens it once and keeps it in ``app.extensions``; views read it through
+``get_store()``. Each file fills its own named graph; queries without ``GRAPH``
+see the union of all of them.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -77,6 +74,9 @@ class DatasetStore:
     #: The on-disk store's folder, which query workers open too; None for a store
     #: made in memory (unit tests of this module).
     path: Path | None = None
+    #: The built dataset folder holding the store, its statistics, name index and
+    #: downloads (``build.py``); None for a store made in memory.
+    folder: Path | None = None
 
     def query(
         self,
@@ -179,40 +179,28 @@ def load(
     store_path: str | None = None,
     modified: str | None = None,
     cache_dir: str | None = None,
+    examples: tuple[str, ...] = (),
 ) -> DatasetStore:
-    """Open the on-disk store at ``store_path`` read-only, or else the cached store
-    of the dataset under ``root`` (built first if this version has none).
+    """Open the built folder at ``store_path`` read-only, or else the cached build
+    of the repository under ``root`` (built first if this version has none).
 
-    Raises DatasetSyntaxError if a file does not parse.
+    Raises BuildError for a folder that is not a build, DatasetSyntaxError if a
+    file does not parse.
     """
-    version = dataset_version(root, base_uri, modified)
-    path = Path(store_path) if store_path else cached_store(root, version, cache_dir)
-    store = ox.Store.read_only(str(path))
-    return DatasetStore(store, root, version, load_shapes(root), path)
+    from .build import cached_build, open_built
 
-
-def cached_store(root: Path, version: DatasetVersion, cache_dir: str | None = None) -> Path:
-    """The on-disk store of ``version`` under ``cache_dir`` (default: a folder in the
-    system's temporary directory), built from the files under ``root`` unless it
-    is there. Built aside and moved into place in one step: of several processes
-    starting at once, the first to finish wins and the others use its store."""
-    parent = Path(cache_dir) if cache_dir else Path(tempfile.gettempdir()) / "healthtech-lod"
-    folder = parent / f"store-{version.digest}"
-    if folder.is_dir():
-        return folder
-    parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=parent))
-    try:
-        from .executor import build_store
-
-        build_store(root, work / "store")
-        os.rename(work / "store", folder)
-    except OSError:
-        if not folder.is_dir():
-            raise
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return folder
+    if store_path:
+        built = open_built(Path(store_path))
+    else:
+        built = cached_build(root, base_uri, examples, cache_dir, modified)
+    version = built.version
+    if modified:  # DATASET_MODIFIED wins over the build's own date
+        version = DatasetVersion(version.digest, _midnight(modified))
+    store = ox.Store.read_only(str(built.store_path))
+    shapes = tuple(
+        ox.parse(path=str(built.downloads_path / "shapes.ttl"), format=ox.RdfFormat.TURTLE)
+    )
+    return DatasetStore(store, root, version, shapes, built.store_path, built.folder)
 
 
 def load_shapes(root: Path) -> tuple[ox.Triple, ...]:
@@ -233,10 +221,14 @@ def dataset_version(root: Path, base_uri: str, modified: str | None = None) -> D
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     if modified:
-        when = datetime.combine(date.fromisoformat(modified), datetime.min.time(), UTC)
+        when = _midnight(modified)
     else:
         when = datetime.fromtimestamp(max(p.stat().st_mtime for p in files), UTC)
     return DatasetVersion(digest.hexdigest()[:16], when.replace(microsecond=0))
+
+
+def _midnight(day: str) -> datetime:
+    return datetime.combine(date.fromisoformat(day), datetime.min.time(), UTC)
 
 
 def init_app(app: Flask) -> None:
@@ -248,6 +240,7 @@ def init_app(app: Flask) -> None:
         config["STORE_PATH"],
         config["DATASET_MODIFIED"],
         config["STORE_CACHE_DIR"],
+        tuple(config["EXAMPLE_RESOURCES"]),
     )
 
 

@@ -1,0 +1,100 @@
+"""`healthtech-lod build`: a dataset folder made once, opened instantly by `serve --store`."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+from conftest import MakeApp
+from flask import Flask
+
+from healthtech_lod import description, search
+from healthtech_lod.build import BuildError, open_built
+from healthtech_lod.cli import main
+from healthtech_lod.dataset import REPO_ROOT
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository plus 30 synthetic organisations, built through the command line."""
+    folder = tmp_path_factory.mktemp("build")
+    synthetic = folder / "synthetic.nq"
+    runner = CliRunner()
+    made = runner.invoke(main, ["generate", "-n", "30", "--out", str(synthetic)])
+    assert made.exit_code == 0, made.output
+    out = folder / "out"
+    result = runner.invoke(main, ["build", "--out", str(out), "--add", str(synthetic)])
+    assert result.exit_code == 0, result.output
+    for step in ("Validating", "Loading synthetic.nq", "Counting", "Indexing", "downloads"):
+        assert step in result.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def served(built: Path, make_app: MakeApp) -> Iterator[Flask]:
+    yield make_app(DATA_ROOT=str(REPO_ROOT), STORE_PATH=str(built))
+
+
+def synthetic_name(app: Flask) -> str:
+    store = app.extensions["healthtech_lod"].store
+    rows = store.query(
+        "SELECT ?name WHERE { ?s a <https://w3id.org/lu-healthtech/def#Company> ; "
+        "<http://www.w3.org/2000/01/rdf-schema#label> ?name "
+        "FILTER (STRSTARTS(STR(?s), 'https://w3id.org/lu-healthtech/id/syn-')) } LIMIT 1",
+        use_default_graph_as_union=True,
+    )
+    return next(iter(rows))["name"].value
+
+
+def test_the_build_holds_the_repository_and_the_extra_file(built: Path, served: Flask) -> None:
+    meta = open_built(built)
+    repository = len(list(ox.Store.read_only(str(meta.store_path))))
+    assert meta.triples > 3000 and repository >= meta.triples
+    health = served.test_client().get("/health").get_json()
+    assert health["dataset"]["triples"] == meta.triples
+    assert health["dataset"]["version"] == meta.version.digest
+
+
+def test_opening_a_build_computes_nothing(
+    built: Path, make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object) -> None:
+        raise AssertionError("computed at start")
+
+    monkeypatch.setattr(description, "compute_statistics", refuse)
+    monkeypatch.setattr(search, "write_index", refuse)
+    app = make_app(DATA_ROOT=str(REPO_ROOT), STORE_PATH=str(built))
+    assert app.test_client().get("/").status_code == 200
+
+
+def test_search_and_sparql_reach_the_extra_data(served: Flask) -> None:
+    client = served.test_client()
+    name = synthetic_name(served)
+    found = client.get("/search", query_string={"q": name}, headers={"Accept": "application/json"})
+    assert any(hit["label"] == name for hit in found.get_json()["results"])
+    count = client.get(
+        "/sparql",
+        query_string={"query": "ASK { ?s a ?c FILTER (CONTAINS(STR(?s), '/id/syn-')) }"},
+    )
+    assert count.get_json()["boolean"] is True
+
+
+def test_the_dumps_hold_the_extra_data(built: Path, served: Flask) -> None:
+    client = served.test_client()
+    with client.get("/download/healthtech-lod.nq.gz") as response:
+        lines = gzip.decompress(response.data).decode().splitlines()
+    synthetic = [line for line in lines if "/id/syn-" in line]
+    written = (built.parent / "synthetic.nq").read_text().splitlines()
+    assert len(synthetic) >= len([line for line in written if "/id/syn-" in line.split(" ")[0]])
+    assert any("/graph/voicemed" not in line and "pioneers-2026" in line for line in lines)
+
+
+def test_a_folder_that_is_not_a_build_is_refused(tmp_path: Path, make_app: MakeApp) -> None:
+    with pytest.raises(BuildError, match="not a built dataset"):
+        open_built(tmp_path)
+    result = CliRunner().invoke(main, ["serve", "--store", str(tmp_path), "--port", "1"])
+    assert result.exit_code != 0
