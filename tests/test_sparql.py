@@ -593,20 +593,22 @@ def test_conditional_get_of_an_answer_is_304(client: FlaskClient) -> None:
 
 
 def test_cache_drops_the_least_recently_used_beyond_its_bytes() -> None:
-    from healthtech_lod.cache import ResultCache
+    from healthtech_lod.cache import ENTRY_OVERHEAD, ResultCache
     from healthtech_lod.executor import QueryOutcome
 
     def outcome(size: int) -> QueryOutcome:
         return QueryOutcome("select", "json", "application/json", b"x" * size, 1, False)
 
-    cache = ResultCache(max_bytes=400)
-    cache.put("a", outcome(100))
-    cache.put("b", outcome(100))
-    cache.put("c", outcome(100))
+    entry = 100 + len(repr("a")) + ENTRY_OVERHEAD
+    cache = ResultCache(max_bytes=4 * entry)
+    for key in "abc":
+        cache.put(key, outcome(100))
     assert cache.get("a") is not None  # a is now the most recent
     cache.put("d", outcome(100))
     cache.put("e", outcome(100))
     assert cache.get("b") is None and cache.get("a") is not None
-    assert cache.size <= 400 and len(cache) == 4
+    assert cache.size <= 4 * entry and len(cache) == 4
     cache.put("huge", outcome(101))  # over a quarter of the cache: not kept
     assert cache.get("huge") is None
+    cache.put("x" * 2 * entry, outcome(1))  # the key counts too: a long query is not kept
+    assert len(cache) == 4
