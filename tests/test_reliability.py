@@ -224,5 +224,8 @@ def test_sigterm_lets_requests_in_flight_finish(tmp_path: Path) -> None:
         status, body = results["slow"]
         assert status == 503 and b"limit of 2 seconds" in body, "answered, not cut off"
         assert process.wait(timeout=30) == 0
+        # This start built the store (a fresh cache): its workers must still exit cleanly.
+        text = log.read_text(errors="replace")
+        assert "SIGSEGV" not in text and "Traceback" not in text, text[-2000:]
     finally:
         stop(process)

@@ -20,6 +20,8 @@ def test_every_response_has_the_safety_headers(client: FlaskClient, path: str) -
     assert "frame-ancestors 'none'" in policy and "default-src 'none'" in policy
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
 
 
 class _Inline(HTMLParser):
