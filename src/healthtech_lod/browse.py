@@ -28,19 +28,22 @@ META = tuple(PREFIXES[p] for p in ("owl", "rdfs", "rdf", "sh"))
 bp = Blueprint("browse", __name__)
 
 # Ordered by name, a name in the page's language before names in other languages,
-# entities without a name last.
+# entities without a name last. (Kept simple for other engines: Virtuoso's optimiser
+# fails on an IF inside an aggregate.)
 MEMBERS = """
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX schema: <https://schema.org/>
 PREFIX dcterms: <http://purl.org/dc/terms/>
-SELECT ?class ?lang ?entity
-       (COALESCE(MIN(CONCAT(IF(LANGMATCHES(LANG(?name), ?lang), "0", "1"), LCASE(STR(?name)))),
-                 CONCAT("2", STR(?entity))) AS ?key)
-WHERE {
-  ?entity a ?class . FILTER (isIRI(?entity))
-  OPTIONAL { ?entity rdfs:label|skos:prefLabel|schema:name|dcterms:title ?name }
-} GROUP BY ?class ?lang ?entity ORDER BY ?key ?entity
+SELECT ?class ?lang ?entity ?key WHERE {
+  {
+    SELECT ?class ?lang ?entity (MIN(?sortable) AS ?key) WHERE {
+      ?entity a ?class . FILTER (isIRI(?entity))
+      OPTIONAL { ?entity rdfs:label|skos:prefLabel|schema:name|dcterms:title ?name }
+      BIND (CONCAT(IF(LANGMATCHES(LANG(?name), ?lang), "0", "1"), LCASE(STR(?name))) AS ?sortable)
+    } GROUP BY ?class ?lang ?entity
+  }
+} ORDER BY (IF(STRLEN(COALESCE(?key, "")) > 0, ?key, CONCAT("2", STR(?entity)))) ?entity
 """
 
 

@@ -38,6 +38,8 @@ import pyoxigraph as ox
 
 from . import __version__
 from .dataset import load_oxigraph
+from .rdf import sort_key
+from .remote import RemoteStore
 from .store import DatasetStore, DatasetVersion, dataset_version, load_shapes
 
 #: Bump when the folder's layout or contents change meaning.
@@ -131,7 +133,8 @@ def build(
     announce("Indexing names for search")
     search.write_index(search.entries(loaded), built.names_path)
     announce("Writing the downloads")
-    downloads.write_folder(root, extra, loaded.shapes, base_uri, built.downloads_path)
+    contents = downloads.Contents(downloads.file_quads(root), loaded.shapes, base_uri, extra)
+    downloads.write_folder(contents, built.downloads_path)
     store.optimize()
     del store, loaded  # closes the database, so that every process may open it read-only
 
@@ -149,6 +152,80 @@ def build(
     }
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return open_built(out)
+
+
+def build_remote(
+    remote: RemoteStore, root: Path, out: Path, base_uri: str, examples: Sequence[str]
+) -> Built:
+    """Build what the service needs beside a SPARQL backend into ``out``: its
+    statistics, name index and downloads, read from the endpoint (no store: the
+    engine is the store). The shapes come from the repository at ``root``."""
+    version = _remote_version(remote, root, base_uri)
+    out.mkdir(parents=True, exist_ok=True)
+    built = Built(out, version, base_uri, 0)
+    loaded = DatasetStore(remote, root, version, load_shapes(root), None, out)  # type: ignore[arg-type]
+
+    from . import description, downloads, search
+
+    statistics = description.compute_statistics(loaded, base_uri, list(examples))
+    built.statistics_path.write_text(description.statistics_json(statistics), encoding="utf-8")
+    search.write_index(search.entries(loaded), built.names_path)
+    quads = sorted(remote, key=sort_key)
+    downloads.write_folder(downloads.Contents(quads, loaded.shapes, base_uri), built.downloads_path)
+    manifest = {
+        "layout": LAYOUT,
+        "version": version.digest,
+        "modified": version.modified.isoformat(),
+        "base_uri": base_uri,
+        "triples": statistics.triples,
+        "backend": remote.endpoint,
+        "graphs": list(remote.graphs),
+        "built": datetime.now(UTC).isoformat(timespec="seconds"),
+        "healthtech_lod": __version__,
+        "oxigraph": ox.__version__,
+    }
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return open_built(out)
+
+
+def cached_remote_build(
+    remote: RemoteStore,
+    root: Path,
+    base_uri: str,
+    examples: Sequence[str],
+    cache_dir: str | None = None,
+) -> Built:
+    """``build_remote`` into the cache, once per version of the endpoint's data."""
+    version = _remote_version(remote, root, base_uri)
+    parent = Path(cache_dir) if cache_dir else Path(tempfile.gettempdir()) / "healthtech-lod"
+    folder = parent / f"remote-{version.digest}-{LAYOUT}"
+    if (folder / MANIFEST).exists():
+        return open_built(folder)
+    parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=parent))
+    try:
+        build_remote(remote, root, work / "build", base_uri, examples)
+        os.rename(work / "build", folder)
+    except OSError:
+        if not (folder / MANIFEST).exists():
+            raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return open_built(folder)
+
+
+def _remote_version(remote: RemoteStore, root: Path, base_uri: str) -> DatasetVersion:
+    """The endpoint's dataset identified by its graphs and their sizes, with the
+    repository's version (shapes, context, code). Its date is the repository's."""
+    local = dataset_version(root, base_uri)
+    digest = hashlib.sha256(f"{local.digest} {remote.endpoint}".encode())
+    sizes = remote.query(
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+    )
+    assert isinstance(sizes, ox.QuerySolutions)
+    for row in sizes:
+        digest.update(f"{row['g'].value} {row['n'].value}\n".encode())
+    return DatasetVersion(digest.hexdigest()[:16], local.modified)
 
 
 def open_built(folder: Path) -> Built:

@@ -114,16 +114,39 @@ def build(root: Path, out: Path, extra: tuple[Path, ...], no_validate: bool) -> 
     default=None,
     help="A folder made by `healthtech-lod build` (default: the repository, built into a cache).",
 )
+@click.option(
+    "--backend",
+    default=None,
+    metavar="sparql:URL",
+    help="Read the data from this SPARQL 1.1 endpoint instead of the embedded store.",
+)
 @click.option("--dev", is_flag=True, help="Flask's development server with the reloader.")
 def serve(
-    host: str, port: int, workers: int, base_uri: str | None, store: Path | None, dev: bool
+    host: str,
+    port: int,
+    workers: int,
+    base_uri: str | None,
+    store: Path | None,
+    backend: str | None,
+    dev: bool,
 ) -> None:
     """Serve the dataset: SPARQL endpoint, entity documents, downloads."""
     from .build import BuildError
     from .server import run
 
+    if backend is not None and not backend.startswith("sparql:"):
+        raise click.BadParameter("use sparql:URL, e.g. sparql:http://127.0.0.1:8890/sparql")
+
     try:
-        run(host=host, port=port, workers=workers, base_uri=base_uri, store=store, dev=dev)
+        run(
+            host=host,
+            port=port,
+            workers=workers,
+            base_uri=base_uri,
+            store=store,
+            dev=dev,
+            backend=backend,
+        )
     except BuildError as err:
         raise click.ClickException(str(err)) from err
 

@@ -18,6 +18,9 @@ DEFAULTS: dict[str, Any] = {
     "BASE_URI": BASE,
     # Repository root holding ontology/, data/, seeds/ and shapes/.
     "DATA_ROOT": str(REPO_ROOT),
+    # Where the data is read from: "embedded" (the Oxigraph store of a build) or
+    # "sparql:URL", an external SPARQL 1.1 endpoint holding the dataset's graphs.
+    "BACKEND": "embedded",
     # A dataset folder made by `healthtech-lod build`, opened read-only. None: the
     # repository is built into STORE_CACHE_DIR at the first start of each dataset
     # version, and that build is opened read-only.

@@ -189,14 +189,11 @@ class Manifest:
         return next((f for f in self.files if f.name == name), None)
 
 
-def write_folder(
-    root: Path, extra: Sequence[Path], shapes: tuple[ox.Triple, ...], base: str, folder: Path
-) -> Manifest:
+def write_folder(contents: Contents, folder: Path) -> Manifest:
     """Write every file into a fresh folder, then move it into place in one step;
     returns its manifest."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
-    contents = Contents(file_quads(root), shapes, base, tuple(extra))
     sums = []
     try:
         for spec in SPECS:

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 
-from flask import Flask, Response, g, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, current_app, g, render_template, request
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from .negotiation import BY_KEY, ERROR_OFFERS, MediaType, best
+from .remote import RemoteError
 
 # Headers of an error response worth keeping (Allow on a 405, for instance).
 KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
@@ -53,6 +54,14 @@ def _media_type() -> MediaType:
     return chosen or best(ERROR_OFFERS, request.args.get("format")) or BY_KEY["text"]
 
 
+def backend_unavailable(error: RemoteError) -> Response:
+    """A SPARQL backend that fails: 503, logged, the client told to retry."""
+    current_app.logger.error("SPARQL backend: %s", error)
+    return handle(ServiceUnavailable("The data store is not answering; retry in a moment."))
+
+
 def init_app(app: Flask) -> None:
-    """Answer every HTTP error (and every unexpected exception, as a 500) with ``handle``."""
+    """Answer every HTTP error (and every unexpected exception, as a 500) with ``handle``;
+    a SPARQL backend that fails is a 503."""
     app.register_error_handler(HTTPException, handle)
+    app.register_error_handler(RemoteError, backend_unavailable)

@@ -21,7 +21,8 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, g, request
 
 from .description import get_statistics
-from .store import get_store
+from .remote import RemoteError
+from .store import DatasetStore, get_store
 
 ACCESS_LOGGER = "healthtech_lod.access"
 
@@ -36,7 +37,7 @@ def health() -> Response:
     try:
         store.store.query("ASK { }")
         status, code = "ok", 200
-    except OSError:  # pragma: no cover - a store that stopped answering
+    except (OSError, RemoteError):  # a store that stopped answering
         status, code = "unavailable", 503
     body = {
         "status": status,
@@ -45,12 +46,20 @@ def health() -> Response:
             "modified": store.version.modified.isoformat(),
             "triples": get_statistics().triples,
         },
-        "store": str(store.path) if store.path else "memory",
+        "store": _where(store),
         "query_workers": current_app.config["QUERY_WORKERS"],
     }
     response = Response(json.dumps(body), status=code, mimetype="application/json")
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _where(store: DatasetStore) -> str:
+    """The store's folder, or the endpoint of a SPARQL backend."""
+    endpoint = getattr(store.store, "endpoint", None)
+    if endpoint is not None:
+        return f"sparql:{endpoint}"
+    return str(store.path) if store.path else "memory"
 
 
 def note_query(**fields: Any) -> None:

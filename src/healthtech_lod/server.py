@@ -20,6 +20,7 @@ from gunicorn.app.base import BaseApplication
 from .app import create_app, settings
 from .build import BuildError, cached_build, open_built
 from .dataset import dataset_files, shape_files
+from .remote import endpoint_of
 from .sparql import EXECUTOR
 
 
@@ -52,6 +53,7 @@ def run(
     base_uri: str | None = None,
     store: Path | None = None,
     dev: bool = False,
+    backend: str | None = None,
 ) -> None:
     """Serve until interrupted. Raises DatasetSyntaxError if a file does not parse."""
     config: dict[str, Any] = {}
@@ -59,6 +61,8 @@ def run(
         config["BASE_URI"] = base_uri
     if store is not None:
         config["STORE_PATH"] = str(store)
+    if backend is not None:
+        config["BACKEND"] = backend
     if dev:
         _run_dev(config, host, port)
         return
@@ -78,7 +82,9 @@ def run(
         # No runtime control socket in $HOME: several servers may run side by side.
         "control_socket_disable": True,
     }
-    if resolved["STORE_PATH"]:
+    if endpoint_of(resolved["BACKEND"]) is not None:
+        pass  # each worker reads the endpoint and the cache built from it
+    elif resolved["STORE_PATH"]:
         open_built(Path(resolved["STORE_PATH"]))  # a folder that is not a build stops here
     else:
         prebuild(resolved)

@@ -59,6 +59,7 @@ from .limits import check_rate
 from .negotiation import BY_KEY, GRAPH_OFFERS, RESULT_OFFERS, best, negotiate, offered
 from .operations import note_query, query_digest
 from .pages import examples, results_table
+from .remote import RemoteExecutor, RemoteStore
 from .responses import cacheable, serialize
 from .store import DatasetStore, get_store
 
@@ -89,17 +90,21 @@ class QueryRequest:
 def init_app(app: Flask, store: DatasetStore) -> None:
     """Give the app its query executor (its worker processes start on first use, in
     each process that uses it)."""
+    allowed = app.config["SERVICE_ALLOWED_ENDPOINTS"]
+    if isinstance(store.store, RemoteStore):
+        app.extensions[EXECUTOR] = RemoteExecutor(store.store, frozenset(allowed))
+        return
     spec = StoreSpec(path=store.path) if store.path else StoreSpec(root=store.root)
     app.extensions[EXECUTOR] = QueryExecutor(
         spec,
         workers=app.config["QUERY_WORKERS"],
         queue_timeout=app.config["QUERY_QUEUE_TIMEOUT"],
-        allowed_service_endpoints=app.config["SERVICE_ALLOWED_ENDPOINTS"],
+        allowed_service_endpoints=allowed,
     )
 
 
-def get_executor() -> QueryExecutor:
-    executor: QueryExecutor = current_app.extensions[EXECUTOR]
+def get_executor() -> QueryExecutor | RemoteExecutor:
+    executor: QueryExecutor | RemoteExecutor = current_app.extensions[EXECUTOR]
     return executor
 
 

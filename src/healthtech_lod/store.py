@@ -180,15 +180,24 @@ def load(
     modified: str | None = None,
     cache_dir: str | None = None,
     examples: tuple[str, ...] = (),
+    backend: str = "embedded",
 ) -> DatasetStore:
     """Open the built folder at ``store_path`` read-only, or else the cached build
-    of the repository under ``root`` (built first if this version has none).
+    of the repository under ``root`` (built first if this version has none); with
+    a ``sparql:URL`` backend, that endpoint, beside a build of its statistics,
+    name index and downloads.
 
-    Raises BuildError for a folder that is not a build, DatasetSyntaxError if a
-    file does not parse.
+    Raises BuildError for a folder that is not a build, RemoteError for an
+    endpoint that does not answer, DatasetSyntaxError if a file does not parse.
     """
-    from .build import cached_build, open_built
+    from .build import cached_build, cached_remote_build, open_built
+    from .remote import RemoteStore, endpoint_of
 
+    endpoint = endpoint_of(backend)
+    if endpoint is not None:
+        remote = RemoteStore.connect(endpoint, base_uri + "graph/")
+        built = cached_remote_build(remote, root, base_uri, examples, cache_dir)
+        return DatasetStore(remote, root, built.version, load_shapes(root), None, built.folder)  # type: ignore[arg-type]
     if store_path:
         built = open_built(Path(store_path))
     else:
@@ -241,6 +250,7 @@ def init_app(app: Flask) -> None:
         config["DATASET_MODIFIED"],
         config["STORE_CACHE_DIR"],
         tuple(config["EXAMPLE_RESOURCES"]),
+        config["BACKEND"],
     )
 
 
