@@ -1043,6 +1043,14 @@ FOUND = {
         "/sparql",
         {"query": 'CONSTRUCT { <urn:s> <urn:p> "a\\u2028b" } WHERE { }', "format": "jsonld"},
     ),
+    "jsonld-rdf-json-literal-that-is-not-json": (
+        "/sparql",
+        {
+            "query": PREFIXES + 'CONSTRUCT { <urn:s> <urn:p> "{"^^rdf:JSON } WHERE { }',
+            "format": "jsonld",
+        },
+    ),
+    "search-nul-character": ("/search", {"q": 'x"\x00'}),
 }
 
 

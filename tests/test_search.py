@@ -95,3 +95,11 @@ def test_overlong_search_is_400(client: FlaskClient) -> None:
 def test_every_page_has_the_search_box(client: FlaskClient, path: str) -> None:
     response = client.get(path, headers={"Accept": BROWSER})
     assert 'role="search"' in response.text and 'name="q"' in response.text
+
+
+def test_control_characters_are_no_crash(client: FlaskClient) -> None:
+    response = client.get(
+        "/search", query_string={"q": "hou\x00se"}, headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 200
+    assert response.get_json()["total"] >= 1, "house is found once the NUL is dropped"

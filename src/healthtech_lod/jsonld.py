@@ -143,7 +143,10 @@ def _expand(statements: Iterable[Statement]) -> list[dict[str, Any]]:
                 "object": _pyld_term(s.object),
             }
         )
-    expanded: list[dict[str, Any]] = jsonld.from_rdf(dataset, {})
+    try:
+        expanded: list[dict[str, Any]] = jsonld.from_rdf(dataset, {})
+    except jsonld.JsonLdError as err:  # an rdf:JSON literal that is not JSON, say
+        raise ValueError(f"these statements cannot be written as JSON-LD: {err}") from err
     return expanded
 
 

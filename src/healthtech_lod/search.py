@@ -47,9 +47,12 @@ bp = Blueprint("search", __name__)
 
 
 def fold(text: str) -> str:
-    """Lower case without accents or extra spaces: the form names are compared in."""
+    """Lower case without accents, control characters or extra spaces: the form names
+    are compared in."""
     decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    bare = "".join(
+        c for c in decomposed if not unicodedata.combining(c) and unicodedata.category(c) != "Cc"
+    )
     return " ".join(bare.casefold().split())
 
 
