@@ -125,32 +125,13 @@ def build(
     store.flush()
     loaded = DatasetStore(store, root, version, load_shapes(root), built.store_path)
 
-    from . import description, downloads, search
+    from .downloads import Contents, file_quads
 
-    announce("Counting: statistics and VoID partitions")
-    statistics = description.compute_statistics(loaded, base_uri, list(examples))
-    built.statistics_path.write_text(description.statistics_json(statistics), encoding="utf-8")
-    announce("Indexing names for search")
-    search.write_index(search.entries(loaded), built.names_path)
-    announce("Writing the downloads")
-    contents = downloads.Contents(downloads.file_quads(root), loaded.shapes, base_uri, extra)
-    downloads.write_folder(contents, built.downloads_path)
+    contents = Contents(file_quads(root), loaded.shapes, base_uri, extra)
+    triples = _derive(loaded, built, examples, contents, announce)
     store.optimize()
     del store, loaded  # closes the database, so that every process may open it read-only
-
-    manifest = {
-        "layout": LAYOUT,
-        "version": version.digest,
-        "modified": version.modified.isoformat(),
-        "base_uri": base_uri,
-        "triples": statistics.triples,
-        "root": str(root),
-        "extra": [str(p) for p in extra],
-        "built": datetime.now(UTC).isoformat(timespec="seconds"),
-        "healthtech_lod": __version__,
-        "oxigraph": ox.__version__,
-    }
-    (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    _write_manifest(built, triples, root=str(root), extra=[str(p) for p in extra])
     return open_built(out)
 
 
@@ -160,32 +141,54 @@ def build_remote(
     """Build what the service needs beside a SPARQL backend into ``out``: its
     statistics, name index and downloads, read from the endpoint (no store: the
     engine is the store). The shapes come from the repository at ``root``."""
+    from .downloads import Contents
+
     version = _remote_version(remote, root, base_uri)
     out.mkdir(parents=True, exist_ok=True)
     built = Built(out, version, base_uri, 0)
     loaded = DatasetStore(remote, root, version, load_shapes(root), None, out)  # type: ignore[arg-type]
+    contents = Contents(sorted(remote, key=sort_key), loaded.shapes, base_uri)
+    triples = _derive(loaded, built, examples, contents, lambda step: None)
+    _write_manifest(built, triples, backend=remote.endpoint, graphs=list(remote.graphs))
+    return open_built(out)
 
+
+def _derive(
+    loaded: DatasetStore,
+    built: Built,
+    examples: Sequence[str],
+    contents: Any,
+    announce: Announce,
+) -> int:
+    """Write the statistics, the name index and the downloads of ``loaded`` into
+    ``built`` (the dumps from ``contents``); returns the number of triples."""
     from . import description, downloads, search
 
-    statistics = description.compute_statistics(loaded, base_uri, list(examples))
+    announce("Counting: statistics and VoID partitions")
+    statistics = description.compute_statistics(loaded, built.base_uri, list(examples))
     built.statistics_path.write_text(description.statistics_json(statistics), encoding="utf-8")
+    announce("Indexing names for search")
     search.write_index(search.entries(loaded), built.names_path)
-    quads = sorted(remote, key=sort_key)
-    downloads.write_folder(downloads.Contents(quads, loaded.shapes, base_uri), built.downloads_path)
+    announce("Writing the downloads")
+    downloads.write_folder(contents, built.downloads_path)
+    return statistics.triples
+
+
+def _write_manifest(built: Built, triples: int, **source: object) -> None:
+    """``dataset.json``, written last: a folder holding it is a complete build."""
     manifest = {
         "layout": LAYOUT,
-        "version": version.digest,
-        "modified": version.modified.isoformat(),
-        "base_uri": base_uri,
-        "triples": statistics.triples,
-        "backend": remote.endpoint,
-        "graphs": list(remote.graphs),
+        "version": built.version.digest,
+        "modified": built.version.modified.isoformat(),
+        "base_uri": built.base_uri,
+        "triples": triples,
+        **source,
         "built": datetime.now(UTC).isoformat(timespec="seconds"),
         "healthtech_lod": __version__,
         "oxigraph": ox.__version__,
     }
-    (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    return open_built(out)
+    text = json.dumps(manifest, indent=2) + "\n"
+    (built.folder / MANIFEST).write_text(text, encoding="utf-8")
 
 
 def cached_remote_build(
@@ -197,14 +200,26 @@ def cached_remote_build(
 ) -> Built:
     """``build_remote`` into the cache, once per version of the endpoint's data."""
     version = _remote_version(remote, root, base_uri)
+    return _cached(
+        cache_dir,
+        f"remote-{version.digest}-{LAYOUT}",
+        lambda out: build_remote(remote, root, out, base_uri, examples),
+    )
+
+
+def _cached(cache_dir: str | None, name: str, make: Callable[[Path], Built]) -> Built:
+    """The build ``name`` under ``cache_dir`` (default: a folder in the system's
+    temporary directory), made by ``make`` if it is not there. Made aside and
+    moved into place in one step: of several processes starting at once, the
+    first to finish wins and the others use its build."""
     parent = Path(cache_dir) if cache_dir else Path(tempfile.gettempdir()) / "healthtech-lod"
-    folder = parent / f"remote-{version.digest}-{LAYOUT}"
+    folder = parent / name
     if (folder / MANIFEST).exists():
         return open_built(folder)
     parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=parent))
     try:
-        build_remote(remote, root, work / "build", base_uri, examples)
+        make(work / "build")
         os.rename(work / "build", folder)
     except OSError:
         if not (folder / MANIFEST).exists():
@@ -248,26 +263,14 @@ def cached_build(
     cache_dir: str | None = None,
     modified: str | None = None,
 ) -> Built:
-    """The build of the repository's current version under ``cache_dir`` (default: a
-    folder in the system's temporary directory), made first if it is not there.
-    Built aside and moved into place in one step: of several processes starting
-    at once, the first to finish wins and the others use its build."""
+    """The build of the repository's current version in the cache (``_cached``),
+    made first if it is not there (without SHACL validation: `make test` does it)."""
     version = dataset_version(root, base_uri, modified)
-    parent = Path(cache_dir) if cache_dir else Path(tempfile.gettempdir()) / "healthtech-lod"
-    folder = parent / f"build-{version.digest}-{LAYOUT}"
-    if (folder / MANIFEST).exists():
-        return open_built(folder)
-    parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=parent))
-    try:
-        build(root, work / "build", base_uri, examples, modified=modified, validate=False)
-        os.rename(work / "build", folder)
-    except OSError:
-        if not (folder / MANIFEST).exists():
-            raise
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return open_built(folder)
+    return _cached(
+        cache_dir,
+        f"build-{version.digest}-{LAYOUT}",
+        lambda out: build(root, out, base_uri, examples, modified=modified, validate=False),
+    )
 
 
 def _version(
