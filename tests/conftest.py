@@ -14,12 +14,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from pyld import jsonld
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
-from rdflib.namespace import XSD
-from rdflib.term import Node
+from rdflib import Dataset, Graph
 
 from healthtech_lod.app import create_app
 from healthtech_lod.dataset import REPO_ROOT, load_rdflib
+from healthtech_lod.rdf import to_rdflib_term
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -113,7 +112,13 @@ def parse_graphs(data: bytes, rdf_format: ox.RdfFormat) -> dict[str, Graph]:
     for quad in ox.parse(data, format=rdf_format):
         name = "" if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name.value
         graph = graphs.setdefault(name, Graph())
-        graph.add((_term(quad.subject), _term(quad.predicate), _term(quad.object)))
+        graph.add(
+            (
+                to_rdflib_term(quad.subject),
+                to_rdflib_term(quad.predicate),
+                to_rdflib_term(quad.object),
+            )
+        )
     return graphs
 
 
@@ -124,18 +129,6 @@ def merged(graphs: dict[str, Graph]) -> Graph:
         for triple in graph:
             union_graph.add(triple)
     return union_graph
-
-
-def _term(term: Any) -> Node:
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    if term.datatype.value == str(XSD.string):
-        return Literal(term.value)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
 class _Checker(HTMLParser):

@@ -51,13 +51,12 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=10)
 
 
-@contextmanager
-def serving(
+def start(
     data_root: Path, folder: Path, settings: dict[str, str] | None = None, workers: int = 1
-) -> Iterator[str]:
-    """Run the real service over ``data_root`` (downloads, stores and log under
-    ``folder``) with ``settings`` (names without the HEALTHTECH_LOD_ prefix);
-    yields its base URL and always stops it."""
+) -> tuple[subprocess.Popen[bytes], str, Path]:
+    """Start the real service over ``data_root`` (stores and log under ``folder``) with
+    ``settings`` (names without the HEALTHTECH_LOD_ prefix), in a process group of
+    its own: the process, its base URL and its log."""
     port = free_port()
     env = {
         **os.environ,
@@ -67,21 +66,25 @@ def serving(
         **{f"HEALTHTECH_LOD_{name}": value for name, value in (settings or {}).items()},
     }
     log = folder / "server.log"
-    command = [
-        str(COMMAND),
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-    ]
+    command = [str(COMMAND), "serve", "--host", "127.0.0.1", "--port", str(port)]
     with log.open("wb") as output:
         process = subprocess.Popen(
-            command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+            [*command, "--workers", str(workers)],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
-    base = f"http://127.0.0.1:{port}"
+    return process, f"http://127.0.0.1:{port}", log
+
+
+@contextmanager
+def serving(
+    data_root: Path, folder: Path, settings: dict[str, str] | None = None, workers: int = 1
+) -> Iterator[str]:
+    """Run the real service (``start``) until it answers; yields its base URL and
+    always stops it."""
+    process, base, log = start(data_root, folder, settings, workers)
     try:
         wait_until_up(f"{base}/context.jsonld", process, log)
         yield base

@@ -11,7 +11,6 @@ import hashlib
 import os
 import signal
 import socket
-import subprocess
 import threading
 import time
 import urllib.error
@@ -22,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES
-from server import COMMAND, free_port, serving, stop, wait_until_up
+from server import serving, start, stop, wait_until_up
 
 pytestmark = pytest.mark.e2e
 
@@ -193,20 +192,7 @@ def test_updates_in_every_form_leave_every_byte_as_it_was(tmp_path: Path) -> Non
 
 
 def test_sigterm_lets_requests_in_flight_finish(tmp_path: Path) -> None:
-    port = free_port()
-    env = {
-        **os.environ,
-        "HEALTHTECH_LOD_DATA_ROOT": str(FIXTURES),
-        "HEALTHTECH_LOD_STORE_CACHE_DIR": str(tmp_path / "stores"),
-        "HEALTHTECH_LOD_RATE_LIMIT": "0",
-    }
-    log = tmp_path / "server.log"
-    command = [str(COMMAND), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    base = f"http://127.0.0.1:{port}"
+    process, base, log = start(FIXTURES, tmp_path)
     try:
         wait_until_up(f"{base}/health", process, log)
         results: dict[str, tuple[int, bytes]] = {}

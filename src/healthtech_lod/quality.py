@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template
 from flask.blueprints import BlueprintSetupState
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, SH, XSD
-from rdflib.term import Node
+from rdflib import URIRef
+from rdflib.namespace import RDF, SH
 
 from .pages import Value, link
-from .rdf import Statement, from_rdflib, triples
+from .rdf import from_rdflib, to_rdflib, triples
 from .responses import Variants, serialize
 from .store import DatasetStore, get_store
 from .validation import Violation, shacl_results
@@ -160,25 +158,3 @@ def quality_page(store: DatasetStore, report: QualityReport) -> QualityPage:
         severities=tuple((s, counts[s]) for s in (*SEVERITIES, *sorted(counts.keys() - order))),
         rows=rows,
     )
-
-
-def to_rdflib(statements: Iterable[Statement]) -> Graph:
-    """Oxigraph statements as one rdflib graph of their triples."""
-    graph = Graph()
-    for s in statements:
-        graph.add((_node(s.subject), _node(s.predicate), _node(s.object)))
-    return graph
-
-
-def _node(term: object) -> Node:
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        if term.datatype.value == str(XSD.string):
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
-    raise TypeError(f"not an RDF term in a triple: {term!r}")

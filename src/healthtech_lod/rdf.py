@@ -11,6 +11,7 @@ from rdflib.term import Node
 from .namespaces import PREFIXES
 
 Statement = ox.Triple | ox.Quad
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def triples(statements: Iterable[Statement]) -> list[ox.Triple]:
@@ -68,3 +69,28 @@ def _term(node: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
             return ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype)))
         return ox.Literal(str(node))
     raise TypeError(f"not an RDF term: {node!r}")
+
+
+def to_rdflib(statements: Iterable[Statement]) -> Graph:
+    """Oxigraph statements as one rdflib graph of their triples."""
+    graph = Graph()
+    for s in statements:
+        graph.add(
+            (to_rdflib_term(s.subject), to_rdflib_term(s.predicate), to_rdflib_term(s.object))
+        )
+    return graph
+
+
+def to_rdflib_term(term: object) -> Node:
+    """An Oxigraph term as an rdflib one (xsd:string literals without a datatype)."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if term.datatype.value == XSD_STRING:
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise TypeError(f"not an RDF term in a statement: {term!r}")
