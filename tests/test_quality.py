@@ -217,3 +217,10 @@ def test_each_app_has_its_own_report(client: FlaskClient, broken_app: Flask) -> 
     assert (None, SH.conforms, Literal(True)) in fixture
     assert (None, SH.conforms, Literal(False)) in broken
     assert URIRef(ID["nameless-company"]) not in set(fixture.objects(None, SH.focusNode))
+
+
+def test_data_too_large_to_check_on_request_is_503(make_app: MakeApp) -> None:
+    client = make_app(QUALITY_MAX_TRIPLES=10).test_client()
+    response = client.get("/quality", headers={"Accept": "application/json"})
+    assert response.status_code == 503
+    assert "more than the 10 this service checks" in response.get_json()["error"]["detail"]

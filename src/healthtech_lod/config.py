@@ -53,6 +53,9 @@ DEFAULTS: dict[str, Any] = {
     "SERVER_THREADS": 4,
     # Bytes of SPARQL answers kept per service process for repeated queries (LRU).
     "RESULT_CACHE_BYTES": 64 * 1024 * 1024,
+    # Largest data /quality validates with pySHACL on request (503 beyond: pySHACL holds
+    # the whole graph in memory); the files are validated at build time anyway.
+    "QUALITY_MAX_TRIPLES": 500_000,
     # One JSON line per request on the healthtech_lod.access logger (standard error).
     "ACCESS_LOG": True,
     # SPARQL endpoints a query may call with SERVICE (federated query), as IRIs.

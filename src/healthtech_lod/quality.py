@@ -18,7 +18,9 @@ from flask import Blueprint, Response, current_app, render_template
 from flask.blueprints import BlueprintSetupState
 from rdflib import URIRef
 from rdflib.namespace import RDF, SH
+from werkzeug.exceptions import ServiceUnavailable
 
+from .description import get_statistics
 from .pages import Value, link
 from .rdf import from_rdflib, to_rdflib, triples
 from .responses import Variants, serialize
@@ -89,6 +91,14 @@ def page(ext: str | None = None) -> Response:
     """The SHACL validation report of the served data; HTML lists every result.
     Aborts 404 for an extension not offered, 406 when nothing offered is acceptable."""
     media_type = QUALITY.negotiate(ext)
+    triples, limit = get_statistics().triples, current_app.config["QUALITY_MAX_TRIPLES"]
+    if triples > limit:
+        raise ServiceUnavailable(
+            f"The data holds {triples} triples, more than the {limit} this service checks "
+            "against its shapes on request (QUALITY_MAX_TRIPLES). The repository's files "
+            "are checked when they are built: healthtech-lod validate, or healthtech-lod "
+            "build."
+        )
     report = get_report()
     if media_type.key == "html":
         body = render_template(
