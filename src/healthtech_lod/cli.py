@@ -183,3 +183,51 @@ def generate(organisations: int, out: Path, seed: int) -> None:
     ) as bar:
         count = write_ecosystem(out, organisations, seed=seed, on_progress=bar.update)
     click.echo(f"{count} statements ({count / organisations:.1f} per organisation) in {out}")
+
+
+@main.command("export-static")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--base-url",
+    default="http://127.0.0.1:8080",
+    show_default=True,
+    help="Where the export is served (scheme://host[:port]): every link and redirect names it.",
+)
+@click.option(
+    "--sparql-upstream",
+    default=None,
+    help="A live `healthtech-lod serve` (http://host:port) that nginx proxies /sparql to; "
+    "without it /sparql answers 503.",
+)
+@click.option(
+    "--listen",
+    default=None,
+    help="nginx's listen address, e.g. 8080 or 127.0.0.1:8080 (default: the base URL's port).",
+)
+def export_static(
+    folder: Path, base_url: str, sparql_upstream: str | None, listen: str | None
+) -> None:
+    """Write every document (each format), page, vocabulary file and download into FOLDER
+    (new or empty), with FOLDER/nginx.conf serving them as the live service does."""
+    from .app import settings
+    from .build import BuildError
+    from .export import ExportError
+    from .export import export_static as write_export
+
+    if folder.exists() and any(folder.iterdir()):
+        raise click.BadParameter(f"{folder} is not empty", param_hint="FOLDER")
+    try:
+        site = write_export(
+            folder,
+            settings(),
+            base_url=base_url,
+            sparql_upstream=sparql_upstream,
+            listen=listen,
+            announce=lambda step: click.echo(f"{step}…", err=True),
+        )
+    except (BuildError, ExportError) as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(
+        f"Exported {site.files} files for {site.base_url}/ into {folder}; serve them with: "
+        f"mkdir -p RUN && nginx -p RUN/ -c {site.folder / 'nginx.conf'}"
+    )

@@ -336,9 +336,14 @@ def _incoming(
                     link(store, parent.subject, (_slug(q.graph_name),))
                 )
     return tuple(
-        Property(name, predicate, href(predicate), tuple(sorted(set(values), key=lambda v: v.text)))
+        Property(name, predicate, href(predicate), tuple(sorted(set(values), key=_value_order)))
         for (name, predicate), values in sorted(rows.items())
     )
+
+
+def _value_order(value: Value) -> tuple[str, tuple[str, ...], str]:
+    """A total order of values: the same page in every process (a set's order is not)."""
+    return (value.text, value.graphs, value.href or "")
 
 
 # --- the vocabulary ----------------------------------------------------------
