@@ -52,11 +52,16 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def start(
-    data_root: Path, folder: Path, settings: dict[str, str] | None = None, workers: int = 1
+    data_root: Path,
+    folder: Path,
+    settings: dict[str, str] | None = None,
+    workers: int = 1,
+    options: tuple[str, ...] = (),
 ) -> tuple[subprocess.Popen[bytes], str, Path]:
     """Start the real service over ``data_root`` (stores and log under ``folder``) with
     ``settings`` (names without the HEALTHTECH_LOD_ prefix), in a process group of
-    its own: the process, its base URL and its log."""
+    its own (``options``: more arguments of ``serve``): the process, its base URL and
+    its log."""
     port = free_port()
     env = {
         **os.environ,
@@ -69,7 +74,7 @@ def start(
     command = [str(COMMAND), "serve", "--host", "127.0.0.1", "--port", str(port)]
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [*command, "--workers", str(workers)],
+            [*command, "--workers", str(workers), *options],
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,

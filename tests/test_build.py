@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -98,3 +99,21 @@ def test_a_folder_that_is_not_a_build_is_refused(tmp_path: Path, make_app: MakeA
         open_built(tmp_path)
     result = CliRunner().invoke(main, ["serve", "--store", str(tmp_path), "--port", "1"])
     assert result.exit_code != 0
+
+
+@pytest.mark.e2e
+def test_serve_store_opens_a_build_under_gunicorn(built: Path, tmp_path: Path) -> None:
+    import urllib.request
+
+    from server import start, stop, wait_until_up
+
+    process, base, log = start(REPO_ROOT, tmp_path, options=("--store", str(built)))
+    try:
+        wait_until_up(f"{base}/health", process, log)
+        with urllib.request.urlopen(f"{base}/health") as response:
+            health = json.loads(response.read())
+        assert health["store"] == str(built / "store")
+        assert health["dataset"]["version"] == open_built(built).version.digest
+    finally:
+        stop(process)
+    assert not (tmp_path / "stores").exists(), "nothing was built at start"
