@@ -220,3 +220,16 @@ def test_the_content_security_policy_blocks_nothing_of_ours(
     assert "system-ui" in styled, "the style sheet applies under the policy"
     assert [m for m in messages if "Content Security Policy" in m] == []
     context.close()
+
+
+def test_the_query_editor_highlights_and_runs_with_ctrl_enter(page: Page, base: str) -> None:
+    page.goto(base + "/sparql")
+    assert page.locator(".editor.enhanced pre.highlight .tok-keyword").count() >= 2
+    page.locator("#query").fill(
+        "SELECT ?s WHERE { ?s a <https://w3id.org/lu-healthtech/def#Company> }"
+    )
+    assert page.locator("pre.highlight .tok-variable").first.inner_text() == "?s"
+    assert page.locator("pre.highlight .tok-iri").count() == 1
+    page.locator("#query").press("Control+Enter")
+    page.wait_for_load_state()
+    assert page.locator("table.results tbody tr").count() >= 8
