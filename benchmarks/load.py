@@ -200,6 +200,23 @@ def parse_args(argv: list[str] | None = None) -> Options:
 # --- the server ------------------------------------------------------------------------------
 
 
+def stop_group(process: subprocess.Popen[bytes], grace: float) -> bool:
+    """SIGTERM to ``process``'s group, SIGKILL after ``grace`` seconds; whether it had
+    to be killed. Nothing to do for a process already gone."""
+    if process.poll() is not None:
+        return False
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=grace)
+        return False
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+        return True
+    except ProcessLookupError:
+        return False
+
+
 class ServerError(Exception):
     """The server did not start, or died."""
 
@@ -290,16 +307,8 @@ class Server:
         process = self.process
         if process is None:
             return
-        if process.poll() is None:
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.killed = True
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
-            except ProcessLookupError:
-                pass
+        if stop_group(process, grace=20):
+            self.killed = True
         self.exit_code = process.returncode
         # Query workers watch their owner and exit by themselves; make sure of it.
         try:

@@ -62,7 +62,16 @@ import engines
 import mix
 import report
 import virtuoso
-from load import BROWSER, COMMAND, HOST, ServerError, free_port, machine, processes
+from load import (
+    BROWSER,
+    COMMAND,
+    HOST,
+    ServerError,
+    free_port,
+    machine,
+    processes,
+    stop_group,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 SIZES = {"100k": 1_500, "1m": 15_000, "10m": 150_000}
@@ -516,18 +525,8 @@ class EndpointServer:
         raise ServerError(f"rdflib-endpoint did not answer within {timeout:g} s")
 
     def stop(self) -> None:
-        process = self.process
-        if process is None:
-            return
-        if process.poll() is None:
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
-            except ProcessLookupError:
-                pass
+        if self.process is not None:
+            stop_group(self.process, grace=20)
         self.process = None
 
     def restart(self) -> None:

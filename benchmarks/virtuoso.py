@@ -18,10 +18,8 @@ the client gave up on does not keep a core busy. Everything else is Debian's def
 from __future__ import annotations
 
 import gzip
-import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import time
@@ -30,6 +28,8 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from load import stop_group
 
 HOST = "127.0.0.1"
 SERVER = shutil.which("virtuoso-t") or "/usr/bin/virtuoso-t"
@@ -281,18 +281,8 @@ class Virtuoso:
 
     def stop(self) -> None:
         """Shut down (SIGTERM: Virtuoso checkpoints and exits), SIGKILL if it lingers."""
-        process = self.process
-        if process is None:
-            return
-        if process.poll() is None:
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(timeout=120)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
-            except ProcessLookupError:
-                pass
+        if self.process is not None:
+            stop_group(self.process, grace=120)
         self.process = None
 
     def restart(self) -> float:
