@@ -45,8 +45,7 @@ def synthetic_name(app: Flask) -> str:
     rows = store.query(
         "SELECT ?name WHERE { ?s a <https://w3id.org/lu-healthtech/def#Company> ; "
         "<http://www.w3.org/2000/01/rdf-schema#label> ?name "
-        "FILTER (STRSTARTS(STR(?s), 'https://w3id.org/lu-healthtech/id/syn-')) } LIMIT 1",
-        use_default_graph_as_union=True,
+        "FILTER (STRSTARTS(STR(?s), 'https://w3id.org/lu-healthtech/id/syn-')) } LIMIT 1"
     )
     return next(iter(rows))["name"].value
 

@@ -9,16 +9,18 @@ from click.testing import CliRunner
 from conftest import FIXTURES
 
 from healthtech_lod.cli import main
-from healthtech_lod.dataset import load_oxigraph
+from healthtech_lod.dataset import fill_default_graph, load_oxigraph
 
 
-def test_build_writes_every_file_into_its_graph(tmp_path: Path) -> None:
+def test_build_writes_every_file_into_its_graph_and_their_union(tmp_path: Path) -> None:
     out = tmp_path / "built"
     result = CliRunner().invoke(main, ["build", "--root", str(FIXTURES), "--out", str(out)])
     assert result.exit_code == 0, result.output
     built = list(ox.Store.read_only(str(out / "store")))
-    loaded = list(load_oxigraph(FIXTURES))
+    loaded = list(fill_default_graph(load_oxigraph(FIXTURES)))
     assert len(built) == len(loaded)
+    default = [q for q in built if q.graph_name == ox.DefaultGraph()]
+    assert len(default) == len({q.triple for q in built if q.graph_name != ox.DefaultGraph()})
     assert ground(built) == ground(loaded)
 
 

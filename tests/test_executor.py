@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from rdflib import BNode, Graph
 from rdflib.compare import isomorphic
 
-from healthtech_lod.dataset import load_oxigraph
+from healthtech_lod.dataset import fill_default_graph, load_oxigraph
 from healthtech_lod.executor import (
     GRAPH_FORMATS,
     READ_ONLY,
@@ -103,8 +103,9 @@ def tiny_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def local(tiny_root: Path) -> ox.Store:
-    """The tiny dataset in this process: the oracle."""
-    return load_oxigraph(tiny_root)
+    """The tiny dataset in this process, its default graph filled as the workers' is:
+    the oracle."""
+    return fill_default_graph(load_oxigraph(tiny_root))
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +126,7 @@ def no_leaked_processes() -> Iterator[None]:
 
 def run(executor: QueryExecutor, query: str, **options: Any) -> Any:
     options.setdefault("result_format", "json")
-    options.setdefault("use_default_graph_as_union", True)
+    options.setdefault("use_default_graph_as_union", False)
     return executor.execute(query, **options)
 
 
@@ -153,7 +154,7 @@ def rdflib_graph(body: bytes, name: str) -> Graph:
 
 def local_solutions(local: ox.Store, query: str) -> list[tuple[Any, ...]]:
     """The answer of ``query`` run in this process, read back from SPARQL JSON."""
-    results = local.query(query, use_default_graph_as_union=True)
+    results = local.query(query)
     assert isinstance(results, ox.QuerySolutions)
     body = results.serialize(format=ox.QueryResultsFormat.JSON)
     assert body is not None
@@ -241,7 +242,7 @@ def test_ask(executor: QueryExecutor, name: str) -> None:
 @pytest.mark.parametrize("name", GRAPH_NAMES)
 def test_construct_in_each_format(executor: QueryExecutor, local: ox.Store, name: str) -> None:
     outcome = run(executor, GRAPH_QUERY, result_format=name)
-    expected = local.query(GRAPH_QUERY, use_default_graph_as_union=True)
+    expected = local.query(GRAPH_QUERY)
     assert isinstance(expected, ox.QueryTriples)
     expected_body = expected.serialize(format=ox.RdfFormat.N_TRIPLES)
     assert expected_body is not None
@@ -290,6 +291,10 @@ def test_bad_formats_are_refused_before_running(
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 
+def default_size(store: ox.Store) -> int:
+    return len(list(store.quads_for_pattern(None, None, None, ox.DefaultGraph())))
+
+
 def count_of(outcome: Any) -> int:
     ((n,),) = solutions(outcome.body, "json")
     return int(n.value)
@@ -297,17 +302,27 @@ def count_of(outcome: Any) -> int:
 
 def test_default_graph_semantics_are_explicit(executor: QueryExecutor, local: ox.Store) -> None:
     things, other = str(GRAPH["things"]), str(GRAPH["other"])
-    union = run(executor, COUNT, use_default_graph_as_union=True)
-    assert count_of(union) == len(local)
-    # The store's own default graph is empty: every file fills a named graph.
-    assert count_of(run(executor, COUNT, use_default_graph_as_union=False)) == 0
-    one = run(executor, COUNT, use_default_graph_as_union=False, default_graph=[other])
+    named_quads = [q for q in local if q.graph_name != ox.DefaultGraph()]
+    # The default graph is the set union of the named graphs, each triple once.
+    assert count_of(run(executor, COUNT)) == len({q.triple for q in named_quads})
+    one = run(executor, COUNT, default_graph=[other])
     assert count_of(one) == 1
     named = run(
         executor,
         "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
-        use_default_graph_as_union=False,
         named_graphs=[things],
+    )
+    assert solutions(named.body, "json") == [(ox.NamedNode(things),)]
+
+
+def test_a_querys_own_dataset_is_honoured(executor: QueryExecutor) -> None:
+    things, other = str(GRAPH["things"]), str(GRAPH["other"])
+    from_other = f"SELECT (COUNT(*) AS ?n) FROM <{other}> WHERE {{ ?s ?p ?o }}"
+    assert count_of(run(executor, from_other)) == 1
+    nowhere = "SELECT (COUNT(*) AS ?n) FROM <http://example.org/none> WHERE { ?s ?p ?o }"
+    assert count_of(run(executor, nowhere)) == 0
+    named = run(
+        executor, f"SELECT DISTINCT ?g FROM NAMED <{things}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"
     )
     assert solutions(named.body, "json") == [(ox.NamedNode(things),)]
 
@@ -427,7 +442,7 @@ def test_updates_are_refused(executor: QueryExecutor, local: ox.Store, update: s
     with pytest.raises(QueryRefused) as caught:
         run(executor, update)
     assert str(caught.value) == READ_ONLY
-    assert count_of(run(executor, COUNT)) == len(local)  # nothing changed
+    assert count_of(run(executor, COUNT)) == default_size(local)  # nothing changed
 
 
 def test_an_evaluation_error_is_not_a_client_error(tiny_root: Path) -> None:
@@ -791,7 +806,7 @@ def test_on_disk_store_serves_read_only(tiny_root: Path, local: ox.Store, tmp_pa
         assert solutions(run(pool, ORDERED).body, "json") == local_solutions(local, ORDERED)
         with pytest.raises(QueryRefused):
             run(pool, f"INSERT DATA {{ <{EX}a> <{EX}b> <{EX}c> }}")
-        assert count_of(run(pool, COUNT)) == len(local)
+        assert count_of(run(pool, COUNT)) == default_size(local)
     # The workers open the store as the spec says: a write through it fails.
     store = spec.open()
     with pytest.raises(RuntimeError, match="read-write"):

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pyoxigraph as ox
 import pytest
 
-from healthtech_lod.dataset import REPO_ROOT, load_oxigraph
+from healthtech_lod.dataset import REPO_ROOT, fill_default_graph, load_oxigraph
 from healthtech_lod.namespaces import ID
 
 Row = dict[str, str]
@@ -33,15 +33,15 @@ def _plain(term: object) -> str:
 
 @pytest.fixture(scope="module")
 def store() -> ox.Store:
-    return load_oxigraph(REPO_ROOT)
+    return fill_default_graph(load_oxigraph(REPO_ROOT))
 
 
 @pytest.fixture(scope="module")
 def answers(store: ox.Store) -> dict[str, list[Row]]:
     result: dict[str, list[Row]] = {}
-    for solution in store.query(QUESTIONS, use_default_graph_as_union=True):
+    for solution in store.query(QUESTIONS):
         query = solution["query"].value.removeprefix(str(ID))
-        rows = store.query(solution["text"].value, use_default_graph_as_union=True)
+        rows = store.query(solution["text"].value)
         names = [v.value for v in rows.variables]
         result[query] = [{n: _plain(row[n]) for n in names} for row in rows]
     return result

@@ -19,7 +19,7 @@ from rdflib.namespace import RDFS
 from werkzeug.test import TestResponse
 
 from healthtech_lod.dataset import REPO_ROOT
-from healthtech_lod.namespaces import GRAPH, ID, SD
+from healthtech_lod.namespaces import DATASET, GRAPH, ID, SD
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
 FOUNDED = """PREFIX schema: <https://schema.org/>
@@ -77,6 +77,65 @@ def test_head_and_options(client: FlaskClient) -> None:
 def test_default_graph_is_the_union_of_named_graphs(client: FlaskClient) -> None:
     response = client.get("/sparql", query_string={"query": FOUNDED})
     assert bindings(response, "date") == ["2020", "2021"]
+
+
+# --- the dataset of a query (SPARQL 1.1 Query section 13, Protocol section 2.1.4) -------
+
+PLAIN_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+SOURCES_GRAPH = str(GRAPH["sources"])
+
+
+def count(client: FlaskClient, query: str, **params: object) -> int:
+    response = client.get("/sparql", query_string={"query": query, **params})
+    assert response.status_code == 200, response.text
+    return int(bindings(response, "n")[0])
+
+
+@pytest.fixture(scope="module")
+def real(real_app: Flask) -> FlaskClient:
+    return real_app.test_client()
+
+
+def test_the_default_graph_is_a_set(real: FlaskClient) -> None:
+    """A triple stated by several sources is one triple of the default graph: COUNT(*)
+    agrees with VoID's void:triples and with the Turtle dump."""
+    void = Graph().parse(data=real.get("/dataset.ttl").data, format="turtle")
+    triples = int(void.value(URIRef(str(DATASET)), URIRef("http://rdfs.org/ns/void#triples")))
+    with real.get("/download/healthtech-lod.ttl") as response:
+        dump = Graph().parse(data=response.get_data(), format="turtle")
+    assert count(real, PLAIN_COUNT) == triples == len(dump)
+    quads = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+    assert count(real, quads) > triples  # the sources do repeat one another
+    bodies = "PREFIX lht: <https://w3id.org/lu-healthtech/def#> " + (
+        "SELECT (COUNT(?s) AS ?n) WHERE { ?s a lht:PublicBody }"
+    )
+    distinct = bodies.replace("COUNT(?s)", "COUNT(DISTINCT ?s)")
+    assert count(real, bodies) == count(real, distinct)
+
+
+def test_from_defines_the_default_graph(real: FlaskClient, real_app: Flask) -> None:
+    store = real_app.extensions["healthtech_lod"].store
+    in_sources = len(list(store.quads_for_pattern(None, None, None, ox.NamedNode(SOURCES_GRAPH))))
+    from_sources = f"SELECT (COUNT(*) AS ?n) FROM <{SOURCES_GRAPH}> WHERE {{ ?s ?p ?o }}"
+    assert count(real, from_sources) == in_sources
+    nowhere = "SELECT (COUNT(*) AS ?n) FROM <http://example.org/none> WHERE { ?s ?p ?o }"
+    assert count(real, nowhere) == 0
+
+
+def test_from_named_defines_the_named_graphs(real: FlaskClient) -> None:
+    query = (
+        f"SELECT (COUNT(DISTINCT ?g) AS ?n) FROM NAMED <{SOURCES_GRAPH}> "
+        "WHERE { GRAPH ?g { ?s ?p ?o } }"
+    )
+    assert count(real, query) == 1
+    # FROM NAMED alone leaves the default graph empty.
+    assert count(real, PLAIN_COUNT.replace("WHERE", f"FROM NAMED <{SOURCES_GRAPH}> WHERE")) == 0
+
+
+def test_protocol_parameters_override_the_querys_dataset(real: FlaskClient) -> None:
+    nowhere = "SELECT (COUNT(*) AS ?n) FROM <http://example.org/none> WHERE { ?s ?p ?o }"
+    assert count(real, nowhere, **{"default-graph-uri": SOURCES_GRAPH}) > 0
+    assert count(real, PLAIN_COUNT, **{"named-graph-uri": SOURCES_GRAPH}) == 0
 
 
 def test_graph_keeps_provenance(client: FlaskClient) -> None:

@@ -130,6 +130,17 @@ def test_sparql_select_ask_and_construct(local: FlaskClient, remote: FlaskClient
     assert isomorphic(turtle(here), turtle(there))
 
 
+def test_a_querys_from_is_honoured(local: FlaskClient, remote: FlaskClient) -> None:
+    sources = "https://w3id.org/lu-healthtech/graph/sources"
+    for query in (
+        f"SELECT (COUNT(*) AS ?n) FROM <{sources}> WHERE {{ ?s ?p ?o }}",
+        "SELECT (COUNT(*) AS ?n) FROM <http://example.org/none> WHERE { ?s ?p ?o }",
+        f"SELECT DISTINCT ?g FROM NAMED <{sources}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+    ):
+        here, there = both(local, remote, "/sparql", query_string={"query": query})
+        assert there.status_code == 200 and solutions(here) == solutions(there)
+
+
 @pytest.mark.parametrize(
     ("query", "status", "words"),
     [

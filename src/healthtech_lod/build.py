@@ -37,13 +37,13 @@ from typing import IO, Any
 import pyoxigraph as ox
 
 from . import __version__
-from .dataset import load_oxigraph
+from .dataset import fill_default_graph, load_oxigraph
 from .rdf import sort_key
 from .remote import RemoteStore
 from .store import DatasetStore, DatasetVersion, dataset_version, load_shapes
 
 #: Bump when the folder's layout or contents change meaning.
-LAYOUT = 1
+LAYOUT = 2  # 2: the default graph holds the union of the named graphs
 MANIFEST = "dataset.json"
 EXTRA_FORMATS = {".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG}
 
@@ -122,7 +122,8 @@ def build(
         with path.open("rb") as raw:
             reader = _Counting(raw, advance)
             store.bulk_extend(ox.parse(reader, format=EXTRA_FORMATS[path.suffix]))
-    store.flush()
+    announce("Writing the default graph: the union of the named graphs")
+    fill_default_graph(store)
     loaded = DatasetStore(store, root, version, load_shapes(root), built.store_path)
 
     from .downloads import Contents, file_quads

@@ -8,6 +8,11 @@ validator, the service, the build):
   ``reference`` and ``queries``)
 - ``seeds/sources.ttl`` -> ``graph/sources``
 - ``shapes/*.ttl`` are the SHACL shapes; they are not part of the dataset.
+
+The store's default graph holds the set union of the named graphs
+(``fill_default_graph``), written once when the store is built: SPARQL's default
+graph is an RDF graph, a set, so a triple stated by three sources is one triple
+there and three quads in the named graphs.
 """
 
 from __future__ import annotations
@@ -87,9 +92,28 @@ def load_graph(paths: list[Path]) -> Graph:
 
 
 def load_oxigraph(root: Path = REPO_ROOT, store: ox.Store | None = None) -> ox.Store:
-    """Load every file into its named graph of an Oxigraph store (in memory by default)."""
+    """Load every file into its named graph of an Oxigraph store (in memory by default).
+    The default graph is left as it is: ``fill_default_graph`` once everything is in."""
     store = store if store is not None else ox.Store()
     for f in dataset_files(root):
         check_syntax(f.path)
         store.load(path=str(f.path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(f.graph))
+    return store
+
+
+def fill_default_graph(store: ox.Store) -> ox.Store:
+    """Write the set union of the store's named graphs into its default graph.
+
+    Queries that name no dataset then read one copy of each triple, and a
+    query's own ``FROM``/``FROM NAMED`` keeps its meaning (Oxigraph's
+    union-default-graph switch would override it, and counts a triple once per
+    graph stating it). Streamed: the store's reads see a snapshot.
+    """
+    default = ox.DefaultGraph()
+    store.bulk_extend(
+        ox.Quad(q.subject, q.predicate, q.object, default)
+        for q in store.quads_for_pattern(None, None, None)
+        if q.graph_name != default
+    )
+    store.flush()
     return store

@@ -180,10 +180,10 @@ class StoreSpec:
         """Open the store. Raises OSError (on-disk) or DatasetSyntaxError (files)."""
         if self.path is not None:
             return ox.Store.read_only(os.fspath(self.path))
-        from .dataset import load_oxigraph  # rdflib is imported only when needed
+        from .dataset import fill_default_graph, load_oxigraph  # rdflib only when needed
 
         assert self.root is not None
-        return load_oxigraph(Path(self.root))
+        return fill_default_graph(load_oxigraph(Path(self.root)))
 
 
 def build_store(root: Path | str, path: Path | str) -> Path:
@@ -193,14 +193,13 @@ def build_store(root: Path | str, path: Path | str) -> Path:
     Raises FileExistsError if ``path`` exists and is not an empty directory, and
     DatasetSyntaxError if a file does not parse.
     """
-    from .dataset import load_oxigraph
+    from .dataset import fill_default_graph, load_oxigraph
 
     target = Path(path)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise FileExistsError(f"{target} exists and is not an empty directory")
     store = ox.Store(str(target))
-    load_oxigraph(Path(root), store)
-    store.flush()
+    fill_default_graph(load_oxigraph(Path(root), store))
     del store  # closes the database, so that workers may open it read-only
     return target
 
@@ -894,6 +893,14 @@ def service_endpoints(query: str) -> list[str | None]:
     if suspect:
         endpoints.append(None)
     return endpoints
+
+
+def has_dataset_clause(query: str) -> bool:
+    """Whether ``query`` names its own dataset (``FROM`` or ``FROM NAMED``): the
+    keyword as a token, not in a string, comment, IRI or name."""
+    return any(
+        kind == "name" and text.upper() == "FROM" for kind, text in _significant_tokens(query)
+    )
 
 
 def federation_refusal(query: str, allowed: frozenset[str] = frozenset()) -> str | None:

@@ -393,7 +393,7 @@ def _term(store: DatasetStore, term: ox.NamedNode, kinds: list[str], uses: int) 
         name = _in_language(store, term, ox.NamedNode(str(RDFS.label)), lang)
         if name:
             translations.append((lang, name, _in_language(store, term, comment, lang)))
-    quads = [q for p in DETAILS for q in store.store.quads_for_pattern(term, p, None)]
+    quads = [q for p in DETAILS for q in store.statements(term, p)]
     return VocabularyTerm(
         anchor=anchor,
         iri=iri,

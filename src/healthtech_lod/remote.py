@@ -48,6 +48,7 @@ from .executor import (
     _format_names,
     _outcome,
     _Probe,
+    has_dataset_clause,
 )
 
 PREFIX = "sparql:"
@@ -105,13 +106,16 @@ class RemoteStore:
         substitutions: Mapping[ox.Variable, Term] | None = None,
     ) -> ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]:
         """Parse ``query`` here (raises SyntaxError as Oxigraph does), then run it on
-        the endpoint. Without dataset parameters its default graph is the union of
-        the dataset's graphs."""
+        the endpoint. Without dataset parameters or a ``FROM`` of its own, its default
+        graph is the union of the dataset's graphs: the engine's union, which counts
+        a triple stated in several graphs once per graph (docs/deploy.md)."""
         kind = ox.Store().query(query)  # an empty store: only parses, nothing to evaluate
         if substitutions:
             query = _bind(query, substitutions)
         defaults = self.graphs if default_graph is None else _iris(default_graph)
         named = self.graphs if named_graphs is None else _iris(named_graphs)
+        if default_graph is None and named_graphs is None and has_dataset_clause(query):
+            defaults = named = ()  # the query's FROM / FROM NAMED are its dataset
         if isinstance(kind, ox.QueryTriples):
             body = self._post(query, defaults, named, "application/n-triples")
             return list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))

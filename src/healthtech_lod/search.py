@@ -81,7 +81,7 @@ def entries(store: DatasetStore) -> set[Entry]:
     return {
         Entry(fold(q.object.value), q.object.value, q.subject.value)
         for predicate in NAMES
-        for q in store.store.quads_for_pattern(None, predicate, None)
+        for q in store.statements(None, predicate)
         if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.Literal)
     }
 
@@ -202,7 +202,7 @@ def _hit(store: DatasetStore, iri: str, matched: str) -> Hit:
     kinds = tuple(
         sorted(
             label(store, q.object)
-            for q in store.store.quads_for_pattern(node, TYPE, None)
+            for q in store.statements(node, TYPE)
             if isinstance(q.object, ox.NamedNode)
         )
     )

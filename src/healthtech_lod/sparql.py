@@ -205,7 +205,7 @@ def run(query: QueryRequest, formats: Mapping[Kind, str], max_rows: int) -> Quer
         outcome = get_executor().execute(
             query.text,
             result_format=dict(formats),
-            use_default_graph_as_union=query.default_graphs is None and query.named_graphs is None,
+            use_default_graph_as_union=False,  # the store's default graph is the union
             default_graph=_iris(query.default_graphs),
             named_graphs=_iris(query.named_graphs),
             timeout=query.timeout,
@@ -298,11 +298,13 @@ def query_from_request() -> QueryRequest | None:
             return None
     if len(texts) != 1:
         abort(400, "Give exactly one query.")
+    default_graphs = _graphs(params, "default-graph-uri")
+    named_graphs = _graphs(params, "named-graph-uri")
+    if default_graphs is not None or named_graphs is not None:
+        # The protocol's parameters are the whole dataset: what they leave out is empty.
+        default_graphs, named_graphs = default_graphs or [], named_graphs or []
     return QueryRequest(
-        _checked(texts[0]),
-        _graphs(params, "default-graph-uri"),
-        _graphs(params, "named-graph-uri"),
-        _timeout(params.get("timeout")),
+        _checked(texts[0]), default_graphs, named_graphs, _timeout(params.get("timeout"))
     )
 
 

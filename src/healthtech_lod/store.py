@@ -6,14 +6,15 @@ dataset version into STORE_CACHE_DIR. Its store is opened read-only, so no
 request can change it, and every process (gunicorn workers, query workers)
 shares it through the OS page cache instead of holding a copy. ``init_app``
 opens it once and keeps it in ``app.extensions``; views read it through
-``get_store()``. Each file fills its own named graph; queries without ``GRAPH``
-see the union of all of them.
+``get_store()``. Each file fills its own named graph; the default graph holds
+their union, as a set (``dataset.fill_default_graph``), so queries without
+``GRAPH`` see every triple once.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -50,6 +51,8 @@ SELECT DISTINCT ?this ?type WHERE {
 }
 """
 
+DEFAULT_GRAPH = ox.DefaultGraph()
+
 #: What a document says about each resource it links to.
 LINK_PREDICATES = tuple(ox.NamedNode(str(p)) for p in (RDF.type, RDFS.label, SKOS.prefLabel))
 
@@ -84,23 +87,17 @@ class DatasetStore:
         default_graphs: list[ox.NamedNode] | None = None,
         named_graphs: list[ox.NamedNode] | None = None,
     ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
-        """Evaluate a SPARQL query; without dataset parameters the default graph is
-        the union of all named graphs. Raises SyntaxError if it does not parse."""
-        dataset_given = default_graphs is not None or named_graphs is not None
-        return self.store.query(
-            text,
-            use_default_graph_as_union=not dataset_given,
-            default_graph=default_graphs,
-            named_graphs=named_graphs,
-        )
+        """Evaluate a SPARQL query over the query's own dataset (``FROM``, ``FROM
+        NAMED``), which the protocol's dataset parameters replace; with neither, the
+        default graph is the set union of the named graphs. Raises SyntaxError if it
+        does not parse."""
+        return self.store.query(text, default_graph=default_graphs, named_graphs=named_graphs)
 
     def select(self, text: str, **bindings: ox.NamedNode | ox.Literal) -> list[ox.QuerySolution]:
-        """Run one of this package's SELECT queries over the union graph, with
-        variables bound to terms (never pasted into the text)."""
+        """Run one of this package's SELECT queries (its default graph: the union of
+        the named graphs), with variables bound to terms (never pasted into the text)."""
         substitutions = {ox.Variable(name): term for name, term in bindings.items()}
-        results = self.store.query(
-            text, use_default_graph_as_union=True, substitutions=substitutions
-        )
+        results = self.store.query(text, substitutions=substitutions)
         assert isinstance(results, ox.QuerySolutions)
         return list(results)
 
@@ -117,6 +114,18 @@ class DatasetStore:
 
     def graph_quads(self, name: ox.NamedNode) -> list[ox.Quad]:
         return list(self.store.quads_for_pattern(None, None, None, name))
+
+    def statements(
+        self,
+        subject: ox.NamedNode | ox.BlankNode | None = None,
+        predicate: ox.NamedNode | None = None,
+        obj: ox.NamedNode | ox.BlankNode | ox.Literal | None = None,
+    ) -> Iterator[ox.Quad]:
+        """The quads matching the pattern in the named graphs: each statement with the
+        graph of the source stating it (the default graph's copies left out)."""
+        for quad in self.store.quads_for_pattern(subject, predicate, obj):
+            if quad.graph_name != DEFAULT_GRAPH:
+                yield quad
 
     def union(self) -> list[ox.Triple]:
         """Every distinct triple of every graph, sorted by subject."""
@@ -139,7 +148,7 @@ class DatasetStore:
         pointing = [q.subject for q in core if q.object == iri and _blank(q.subject)]
         quads.update(self._blank_closure([*values, *pointing]))
         for node in pointing:
-            quads.update(self.store.quads_for_pattern(None, None, node))
+            quads.update(self.statements(None, None, node))
         quads.update(self._link_labels(quads, iri))
         return sorted(quads, key=_quad_order(iri))
 
@@ -152,7 +161,7 @@ class DatasetStore:
             if node in seen:
                 continue
             seen.add(node)
-            for quad in self.store.quads_for_pattern(node, None, None):
+            for quad in self.statements(node):
                 found.add(quad)
                 if _blank(quad.object):
                     pending.append(quad.object)
@@ -169,7 +178,7 @@ class DatasetStore:
             quad
             for term in linked
             for predicate in LINK_PREDICATES
-            for quad in self.store.quads_for_pattern(term, predicate, None)
+            for quad in self.statements(term, predicate)
         }
 
 
