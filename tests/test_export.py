@@ -263,7 +263,7 @@ def test_unknown_names_are_404_and_private_files_are_not_served(served: Served) 
         ("/doc/nothing-here", None),
         ("/doc/nothing-here", "application/ld+json"),
         ("/doc/nothing-here.ttl", None),
-        ("/doc/voicemed.nq", None),
+        ("/doc/voicemed.n3", None),
         ("/browse/lht:Nothing", None),
         ("/nothing-here", BROWSER),
         ("/nothing-here", "application/json"),

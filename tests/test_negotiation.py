@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from typing import Any
+
 import pytest
-from conftest import BROWSER
+from conftest import BROWSER, jsonld_graph
 from flask.testing import FlaskClient
+from rdflib import Graph
+from rdflib.compare import isomorphic
 
 from healthtech_lod.negotiation import MEDIA_TYPES
 
@@ -29,6 +35,16 @@ SELECT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
         ("text/turtle;q=0.2, application/ld+json;q=0.9", "application/ld+json"),
         ("application/*", "application/ld+json"),
         ("text/*;q=0.9, text/html", "text/html"),
+        ("application/n-quads", "application/n-quads"),
+        # Parameters a route does not need do not stop a match.
+        ("text/turtle;charset=utf-8", "text/turtle"),
+        ("text/turtle; charset=UTF-8; q=0.9, text/html;q=0.1", "text/turtle"),
+        (
+            'application/ld+json;profile="http://www.w3.org/ns/json-ld#compacted"',
+            "application/ld+json",
+        ),
+        ("application/n-triples;charset=utf-8", "application/n-triples"),
+        ("text/n3", "text/turtle"),
     ],
 )
 def test_documents_follow_accept(client: FlaskClient, accept: str | None, expected: str) -> None:
@@ -52,6 +68,8 @@ def test_documents_follow_accept(client: FlaskClient, accept: str | None, expect
         ("text/csv;q=0.1, text/tab-separated-values", "text/tab-separated-values"),
         (BROWSER, "text/html"),  # a browser gets the query page with a table
         ("text/html;q=0.5, application/sparql-results+json", "application/sparql-results+json"),
+        ("application/sparql-results+json;charset=utf-8", "application/sparql-results+json"),
+        ("text/csv; charset=utf-8; header=present", "text/csv"),
     ],
 )
 def test_select_results_follow_accept(
@@ -165,3 +183,58 @@ def test_media_type_table_has_unique_keys_and_extensions() -> None:
 )
 def test_every_negotiated_response_varies_on_accept(client: FlaskClient, path: str) -> None:
     assert "Accept" in client.get(path).vary
+
+
+# --- what common clients send ---------------------------------------------------------
+
+CONSTRUCT = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 5"
+
+
+@pytest.mark.parametrize(
+    ("query", "fmt", "expected"),
+    [
+        # SPARQLWrapper sends format= with its return format, as well as Accept.
+        (SELECT, "json", "application/sparql-results+json"),
+        (SELECT, "xml", "application/sparql-results+xml"),
+        (SELECT, "csv", "text/csv"),
+        (SELECT, "tsv", "text/tab-separated-values"),
+        (CONSTRUCT, "turtle", "text/turtle"),
+        (CONSTRUCT, "n3", "text/turtle"),
+        (CONSTRUCT, "rdf", "application/rdf+xml"),
+        (CONSTRUCT, "xml", "application/rdf+xml"),
+        (CONSTRUCT, "json-ld", "application/ld+json"),
+        (CONSTRUCT, "json", "application/ld+json"),
+    ],
+)
+def test_sparqlwrapper_format_names(
+    client: FlaskClient, query: str, fmt: str, expected: str
+) -> None:
+    response = client.get("/sparql", query_string={"query": query, "format": fmt})
+    assert response.status_code == 200, response.text
+    assert response.mimetype == expected
+
+
+@pytest.mark.parametrize(
+    ("profile", "check"),
+    [
+        ("compacted", lambda doc: isinstance(doc, dict) and "@context" in doc),
+        ("expanded", lambda doc: isinstance(doc, list) and "@context" not in str(doc)),
+        (
+            "flattened",
+            lambda doc: "@graph" in doc and all({"@id", "id"} & n.keys() for n in doc["@graph"]),
+        ),
+    ],
+)
+def test_json_ld_profiles(client: FlaskClient, profile: str, check: Callable[[Any], bool]) -> None:
+    iri = f"http://www.w3.org/ns/json-ld#{profile}"
+    accept = f'application/ld+json;profile="{iri}"'
+    response = client.get("/doc/voicemed", headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.mimetype == "application/ld+json"
+    if profile != "compacted":  # the default form goes unmarked
+        assert response.mimetype_params["profile"] == iri
+        assert response.get_etag()[0].endswith(profile)
+    assert check(json.loads(response.data))
+    turtle = client.get("/doc/voicemed.ttl").data
+    expected = Graph().parse(data=turtle, format="turtle")
+    assert isomorphic(jsonld_graph(client, response.data), expected)

@@ -14,7 +14,7 @@ relative references such as ``"voicemed"``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -63,6 +63,32 @@ def compact(
     return compacted
 
 
+#: JSON-LD 1.1's profile IRI of each document form.
+PROFILE_IRI = "http://www.w3.org/ns/json-ld#"
+
+
+def document(
+    statements: Sequence[Statement],
+    base: str,
+    context_url: str,
+    first: str | None = None,
+    form: str = "compacted",
+) -> Any:
+    """Statements as a JSON-LD document in ``form``: ``compacted`` (with the context at
+    ``context_url``), ``expanded`` (no context: what every processor reads) or
+    ``flattened`` (one node object per node in ``@graph``, compacted)."""
+    if form == "expanded":
+        return _expand(statements)
+    if form == "flattened":
+        local = {**context_document()["@context"], "@base": base}
+        flattened: dict[str, Any] = jsonld.flatten(
+            _expand(statements), local, {"documentLoader": _refuse_remote_documents}
+        )
+        flattened["@context"] = [context_url, {"@base": base}]
+        return flattened
+    return compact(statements, base, context_url, first)
+
+
 def _node_iris(statements: Iterable[Statement]) -> set[str]:
     """The IRIs in node positions (subjects, objects, graph names)."""
     iris = set()
@@ -95,8 +121,8 @@ def _relative_safe(iri: str) -> bool:
     )
 
 
-def dumps(document: dict[str, Any]) -> bytes:
-    return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+def dumps(data: dict[str, Any] | list[Any]) -> bytes:
+    return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
 
 
 def _refuse_remote_documents(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:

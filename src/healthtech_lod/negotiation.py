@@ -5,6 +5,11 @@ A route offers some keys of the table, its default first. An explicit override (
 the q-values of ``Accept``. A request without ``Accept`` gets the default, a
 request whose ``Accept`` matches nothing gets 406 naming the offers. Every
 negotiated response carries ``Vary: Accept``.
+
+Media-type parameters (``charset=utf-8``, JSON-LD's ``profile=…``) do not stop a
+match: Werkzeug matches them exactly, so ``Accept`` is read once per request
+with its parameters set aside, and the one parameter this service honours, the
+JSON-LD ``profile``, is read by ``jsonld_profile``.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from types import MappingProxyType
 
 import pyoxigraph as ox
 from flask import Flask, Response, abort, current_app, g, request
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_options_header
 
 
 @dataclass(frozen=True)
@@ -52,7 +59,9 @@ MEDIA_TYPES: tuple[MediaType, ...] = (
         "text/turtle",
         "ttl",
         "Turtle",
-        ("ttl", "turtle"),
+        ("ttl", "turtle", "n3"),
+        # Turtle is N3 too: SPARQLWrapper's N3 return format asks for these.
+        ("text/n3", "text/rdf+n3"),
         rdf=_R.TURTLE,
         errors="comment",
     ),
@@ -62,7 +71,7 @@ MEDIA_TYPES: tuple[MediaType, ...] = (
         "jsonld",
         "JSON-LD",
         ("jsonld", "json-ld", "json"),
-        ("application/json",),
+        ("application/json", "application/x-json+ld"),
         rdf=_R.JSON_LD,
         errors="json",
     ),
@@ -133,7 +142,7 @@ BY_KEY: Mapping[str, MediaType] = MappingProxyType({m.key: m for m in MEDIA_TYPE
 #: What each kind of answer offers, default first.
 RESULT_OFFERS = ("srj", "srx", "csv", "tsv")
 GRAPH_OFFERS = ("turtle", "jsonld", "ntriples", "rdfxml", "trig", "nquads")
-DOCUMENT_OFFERS = ("turtle", "jsonld", "ntriples", "rdfxml", "trig", "html")
+DOCUMENT_OFFERS = ("turtle", "jsonld", "ntriples", "rdfxml", "trig", "nquads", "html")
 ERROR_OFFERS = ("text", "json", "html", "turtle", "ntriples", "trig", "nquads", "jsonld")
 
 
@@ -164,8 +173,42 @@ def best(offers: Sequence[str], override: str | None) -> MediaType | None:
         return next((m for m in candidates if wanted in (*m.names, *m.accepts)), None)
     if not request.accept_mimetypes:
         return candidates[0]
-    match = request.accept_mimetypes.best_match([a for m in candidates for a in m.accepts])
+    match = _accept().best_match([a for m in candidates for a in m.accepts])
     return next((m for m in candidates if match in m.accepts), None)
+
+
+def _accept() -> MIMEAccept:
+    """``Accept`` without media-type parameters (q-values kept), read once per request."""
+    if "accept" not in g:
+        g.accept = MIMEAccept([(_essence(value), q) for value, q in request.accept_mimetypes])
+    accept: MIMEAccept = g.accept
+    return accept
+
+
+def _essence(value: str) -> str:
+    return value.split(";", 1)[0].strip().lower()
+
+
+JSONLD_PROFILES = {
+    f"http://www.w3.org/ns/json-ld#{name}": name for name in ("compacted", "expanded", "flattened")
+}
+
+
+def jsonld_profile() -> str:
+    """The JSON-LD form asked for by a ``profile`` parameter of an acceptable JSON-LD
+    media type in ``Accept`` (JSON-LD 1.1 §9.1): ``compacted`` (the default),
+    ``expanded`` or ``flattened``. The best-rated profile given wins."""
+    asked = [
+        (q, options.get("profile", ""))
+        for value, q in request.accept_mimetypes
+        if q > 0 and _essence(value) in BY_KEY["jsonld"].accepts
+        for options in (parse_options_header(value)[1],)
+    ]
+    for _, profiles in sorted(asked, key=lambda item: -item[0]):
+        for profile in profiles.split():
+            if profile in JSONLD_PROFILES:
+                return JSONLD_PROFILES[profile]
+    return "compacted"
 
 
 def offered(offers: Sequence[str]) -> str:

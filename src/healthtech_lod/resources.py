@@ -13,11 +13,10 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 from werkzeug.routing import BaseConverter
 
 from . import jsonld
+from .negotiation import DOCUMENT_OFFERS
 from .pages import entity_page
 from .responses import Link, Variants, serialize
 from .store import get_store
-
-DOCUMENT_OFFERS = ("turtle", "jsonld", "ntriples", "rdfxml", "trig", "html")
 
 bp = Blueprint("resources", __name__)
 

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from flask import Response, abort, current_app, request, url_for
+from flask import Response, abort, current_app, g, request, url_for
 
 from . import jsonld, rdf
-from .negotiation import BY_KEY, MediaType, language, negotiate
+from .negotiation import BY_KEY, MediaType, jsonld_profile, language, negotiate
 from .pages import Format
 from .rdf import Statement, triples
 from .store import get_store
@@ -40,7 +40,8 @@ def serialize(
         raise ValueError(f"{media_type.mimetype} is not an RDF format")
     if media_type.rdf == ox.RdfFormat.JSON_LD:
         context_url = url_for("vocabulary.context", _external=True)
-        document = jsonld.compact(triples(statements), entity_base(), context_url, first)
+        form = g.jsonld_form = jsonld_profile()  # cacheable() names it in the response
+        document = jsonld.document(triples(statements), entity_base(), context_url, first, form)
         return jsonld.dumps(document)
     return rdf.serialize(statements, media_type.rdf)
 
@@ -63,6 +64,15 @@ def cacheable(response: Response, variant: MediaType, links: Sequence[Link] = ()
     tag = f"{version.digest}-{variant.key}"
     if variant.key == "html":
         tag += f"-{language()}"
+    if (
+        g.get("jsonld_form", "compacted") != "compacted"
+        and response.mimetype == BY_KEY["jsonld"].mimetype
+    ):
+        # The default form goes unmarked, as the static export serves it.
+        tag += f"-{g.jsonld_form}"
+        response.content_type = (
+            f'{response.mimetype}; profile="{jsonld.PROFILE_IRI}{g.jsonld_form}"'
+        )
     response.set_etag(tag)
     response.last_modified = version.modified
     response.cache_control.public = True

@@ -56,7 +56,15 @@ from .executor import (
     federation_refusal,
 )
 from .limits import check_rate
-from .negotiation import BY_KEY, GRAPH_OFFERS, RESULT_OFFERS, best, negotiate, offered
+from .negotiation import (
+    BY_KEY,
+    GRAPH_OFFERS,
+    RESULT_OFFERS,
+    best,
+    jsonld_profile,
+    negotiate,
+    offered,
+)
 from .operations import note_query, query_digest
 from .pages import examples, results_table
 from .remote import RemoteExecutor, RemoteStore
@@ -132,7 +140,7 @@ def endpoint() -> Response | tuple[str, int]:
     if chosen["graph"] is not None:
         formats["graph"] = "ntriples"
     max_rows = current_app.config["MAX_RESULT_ROWS"]
-    keys = tuple(m.key if m else None for m in (chosen["select"], chosen["graph"]))
+    keys = (*(m.key if m else None for m in (chosen["select"], chosen["graph"])), jsonld_profile())
     etag = digest((*answer_key(query, formats, max_rows), keys))
     if request.if_none_match.contains_weak(etag):
         note_query(chars=len(query.text), digest=query_digest(query.text), not_modified=True)
