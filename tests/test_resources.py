@@ -6,15 +6,16 @@ import re
 
 import pyoxigraph as ox
 import pytest
-from conftest import BROWSER, MakeApp, check_html, parse_graphs
+from conftest import BROWSER, MakeApp, check_html, jsonld_graph, parse_graphs
 from flask import Flask
 from flask.testing import FlaskClient
+from pyld import jsonld
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 from werkzeug.test import TestResponse
 
-from healthtech_lod.namespaces import DCTERMS, GRAPH, ID, LHT, SCHEMA, SOURCE
+from healthtech_lod.namespaces import DATASET, DCTERMS, FOAF, GRAPH, ID, LHT, SCHEMA, SOURCE, VOID
 
 VOICEMED = ID["voicemed"]
 
@@ -147,6 +148,52 @@ def test_trig_keeps_each_statement_in_its_graph(client: FlaskClient) -> None:
     assert (VOICEMED, SCHEMA.foundingDate, Literal("2021", datatype=XSD.gYear)) not in alpha
 
 
+@pytest.mark.parametrize(
+    ("ext", "rdf_format"), [("trig", ox.RdfFormat.TRIG), ("nq", ox.RdfFormat.N_QUADS)]
+)
+def test_quad_formats_hold_the_document_in_the_default_graph(
+    client: FlaskClient, ext: str, rdf_format: ox.RdfFormat
+) -> None:
+    """A client that reads only the default graph of what it dereferences (Comunica,
+    rdf-dereference) sees the whole document; the named graphs keep the sources."""
+    graphs = parse_graphs(client.get(f"/doc/voicemed.{ext}").data, rdf_format)
+    default = set(graphs.pop(""))
+    whole = Graph()
+    for triple in default:
+        whole.add(triple)
+    assert isomorphic(whole, turtle(client, "/doc/voicemed"))
+    named = {triple for graph in graphs.values() for triple in graph}
+    assert named <= default  # every statement of a source is in the default graph
+    document = URIRef(str(VOICEMED).replace("/id/", "/doc/"))
+    assert {s for s, _, _ in default - named} == {document}  # and the rest is about the document
+
+
+RDF_EXTENSIONS = {
+    "ttl": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "rdf": ox.RdfFormat.RDF_XML,
+    "trig": ox.RdfFormat.TRIG,
+    "nq": ox.RdfFormat.N_QUADS,
+}
+
+
+@pytest.mark.parametrize("ext", [*RDF_EXTENSIONS, "jsonld"])
+def test_every_document_describes_itself(client: FlaskClient, ext: str) -> None:
+    """Saved on its own, a document still says what it is about, its licence, its
+    dataset and its date (in the default graph of a dataset format)."""
+    response = client.get(f"/doc/voicemed.{ext}")
+    if ext == "jsonld":
+        graph = jsonld_graph(client, response.data)
+    else:
+        graph = parse_graphs(response.data, RDF_EXTENSIONS[ext])[""]
+    document = URIRef(str(VOICEMED).replace("/id/", "/doc/"))
+    assert graph.value(document, FOAF.primaryTopic) == VOICEMED
+    assert graph.value(document, DCTERMS.license) == URIRef(client.application.config["LICENSE"])
+    assert graph.value(document, VOID.inDataset) == DATASET
+    modified = graph.value(document, DCTERMS.modified)
+    assert isinstance(modified, Literal) and modified.datatype == XSD.dateTime
+
+
 @pytest.mark.parametrize(("ext", "rdflib_format"), [("nt", "nt"), ("rdf", "xml")])
 def test_every_triple_format_holds_the_same_graph(
     client: FlaskClient, ext: str, rdflib_format: str
@@ -178,13 +225,16 @@ def test_content_location_names_the_variant(client: FlaskClient) -> None:
 def test_link_header_signposting(client: FlaskClient) -> None:
     found = links(client.get("/doc/voicemed", headers={"Accept": "text/turtle"}))
     base = "http://localhost/doc/voicemed"
-    assert (f"{base}.jsonld", "alternate", "application/ld+json") in found
+    assert (f"{base}.jsonld", "alternate describedby", "application/ld+json") in found
     assert (f"{base}.html", "alternate", "text/html") in found
-    assert (f"{base}.ttl", "alternate", "text/turtle") not in found, "not itself"
-    assert (f"{base}.ttl", "describedby", "text/turtle") in found
-    assert (f"{base}.nt", "describedby", "application/n-triples") in found
+    assert (f"{base}.ttl", "describedby", "text/turtle") in found, "itself: not an alternate"
+    assert (f"{base}.nt", "alternate describedby", "application/n-triples") in found
     assert (str(VOICEMED), "cite-as", None) in found
     assert ("https://creativecommons.org/licenses/by/4.0/", "license", None) in found
+    # PyLD 3.3 fails on a Link header holding several links whose rel is "alternate".
+    assert [rel for _, rel, _ in found].count("alternate") <= 1
+    parsed = jsonld.parse_link_header(client.get(f"{base}.jsonld").headers["Link"])
+    assert isinstance(parsed["alternate"], dict)
 
 
 def test_caching_headers_and_conditional_get(client: FlaskClient) -> None:

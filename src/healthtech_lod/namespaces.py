@@ -31,6 +31,7 @@ PREFIXES: dict[str, str] = {
     "void": str(VOID),
     "src": str(SOURCE),
     "graph": str(GRAPH),
+    "foaf": str(FOAF),
 }
 
 __all__ = [

@@ -15,7 +15,7 @@ from werkzeug.routing import BaseConverter
 from . import jsonld
 from .negotiation import DOCUMENT_OFFERS
 from .pages import entity_page
-from .responses import Link, Variants, serialize
+from .responses import Link, Variants, described, serialize
 from .store import get_store
 
 bp = Blueprint("resources", __name__)
@@ -80,15 +80,11 @@ def _document(iri: ox.NamedNode, variants: Variants, ext: str | None) -> Respons
         data = jsonld.embedded(quads, iri.value, store.schema_types(iri))
         body = render_template("entity.html", page=page, formats=variants.formats(), data=data)
     else:
-        body = serialize(quads, media_type, first=iri.value)
-    links = [
-        *(
-            Link(variants.url(m), "describedby", m.mimetype)
-            for m in variants.media_types()
-            if m.rdf
-        ),
-        Link(iri.value, "cite-as"),
-    ]
+        document = iri.value.replace("/id/", "/doc/", 1)
+        body = serialize(described(quads, media_type, document, iri.value), media_type, iri.value)
+    links = [Link(iri.value, "cite-as")]
+    if media_type.rdf:  # the other RDF variants are ``describedby`` in Variants.links
+        links.insert(0, Link(variants.url(media_type), "describedby", media_type.mimetype))
     return variants.respond(Response(body, mimetype=media_type.mimetype), media_type, links)
 
 

@@ -9,6 +9,7 @@ import pyoxigraph as ox
 from flask import Response, abort, current_app, g, request, url_for
 
 from . import jsonld, rdf
+from .namespaces import DCTERMS, FOAF, VOID, XSD
 from .negotiation import BY_KEY, MediaType, jsonld_profile, language, negotiate
 from .pages import Format
 from .rdf import Statement, triples
@@ -44,6 +45,40 @@ def serialize(
         document = jsonld.document(triples(statements), entity_base(), context_url, first, form)
         return jsonld.dumps(document)
     return rdf.serialize(statements, media_type.rdf)
+
+
+def described(
+    statements: Sequence[Statement], media_type: MediaType, document: str, topic: str | None
+) -> list[Statement]:
+    """A document's statements as written in ``media_type``, after a few triples in
+    which the document describes itself: its primary topic, licence, dataset and
+    modification date.
+
+    A dataset format (TriG, N-Quads) holds every statement in the default graph
+    as well as in the named graph of its source: clients that read the default
+    graph (Comunica, rdf-dereference) see the document's content, and each
+    statement's source stays recoverable from the named graphs. A named graph
+    (``topic`` None) describes itself: its name is the document."""
+    node = ox.NamedNode(document)
+    modified = get_store().version.modified.isoformat()
+    about: list[Statement] = [
+        *([ox.Triple(node, _FOAF_PRIMARY_TOPIC, ox.NamedNode(topic))] if topic else []),
+        ox.Triple(node, _DCTERMS_LICENSE, ox.NamedNode(current_app.config["LICENSE"])),
+        ox.Triple(
+            node, _VOID_IN_DATASET, ox.NamedNode(current_app.config["BASE_URI"] + "id/dataset")
+        ),
+        ox.Triple(node, _DCTERMS_MODIFIED, ox.Literal(modified, datatype=_XSD_DATE_TIME)),
+    ]
+    if media_type.rdf is not None and media_type.rdf.supports_datasets:
+        about = [ox.Quad(t.subject, t.predicate, t.object) for t in (*about, *triples(statements))]
+    return [*about, *statements]
+
+
+_FOAF_PRIMARY_TOPIC = ox.NamedNode(str(FOAF.primaryTopic))
+_DCTERMS_LICENSE = ox.NamedNode(str(DCTERMS.license))
+_DCTERMS_MODIFIED = ox.NamedNode(str(DCTERMS.modified))
+_VOID_IN_DATASET = ox.NamedNode(str(VOID.inDataset))
+_XSD_DATE_TIME = ox.NamedNode(str(XSD.dateTime))
 
 
 def rdf_response(
@@ -109,9 +144,17 @@ class Variants:
         return url_for(self.endpoint, ext=media_type.extension, _external=True, **dict(self.values))
 
     def links(self, current: MediaType) -> list[Link]:
-        """``alternate`` links to the other variants."""
+        """``alternate`` links to the other variants; an RDF variant is also what
+        describes the resource (``describedby``), in one link of two relation types.
+
+        One link per variant, not two, because PyLD (3.3) cannot read a ``Link``
+        header holding several links whose ``rel`` is exactly ``alternate``: its
+        parser groups them into a list that its document loader reads as one link
+        (docs/http.md)."""
         return [
-            Link(self.url(m), "alternate", m.mimetype) for m in self.media_types() if m != current
+            Link(self.url(m), "alternate describedby" if m.rdf else "alternate", m.mimetype)
+            for m in self.media_types()
+            if m != current
         ]
 
     def formats(self) -> tuple[Format, ...]:

@@ -67,8 +67,9 @@ from .negotiation import (
 )
 from .operations import note_query, query_digest
 from .pages import examples, results_table
+from .rdf import Statement
 from .remote import RemoteExecutor, RemoteStore
-from .responses import cacheable, serialize
+from .responses import cacheable, described, serialize
 from .store import DatasetStore, get_store
 
 SERVICE_OFFERS = ("turtle", "jsonld", "ntriples", "rdfxml", "html")
@@ -389,7 +390,8 @@ def graphs() -> Response:
         assert name is not None
         if not store.has_graph(name[0]):
             abort(404, f"There is no named graph <{name[0].value}>.")
-        statements: list[ox.Quad] | list[ox.Triple] = store.graph_quads(name[0])
+        quads = store.graph_quads(name[0])
+        statements: list[Statement] = described(quads, media_type, name[0].value, None)
     elif "default" in request.args:
         statements = store.union()
     else:
