@@ -243,6 +243,18 @@ def test_malformed_query_is_400_with_message_and_position(client: FlaskClient, q
     assert re.search(r"\d+:\d+", error["detail"]), "the parser's position is missing"
 
 
+@pytest.mark.parametrize(
+    "query", ["SELECT * WHERE { <voicemed> ?p ?o }", "SELECT * WHERE { ?s ?p <id/voicemed> }"]
+)
+def test_a_relative_iri_is_explained(client: FlaskClient, query: str) -> None:
+    response = client.get("/sparql", query_string={"query": query})
+    assert response.status_code == 400
+    detail = response.get_json()["error"]["detail"]
+    assert "is a relative IRI and the query has no BASE" in detail
+    based = "BASE <https://w3id.org/lu-healthtech/id/> " + query
+    assert client.get("/sparql", query_string={"query": based}).status_code == 200
+
+
 def test_undeclared_prefix_is_400(client: FlaskClient) -> None:
     response = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ex:p ?o }"})
     assert response.status_code == 400

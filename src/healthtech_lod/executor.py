@@ -903,6 +903,21 @@ def has_dataset_clause(query: str) -> bool:
     )
 
 
+def relative_iris(query: str) -> list[str]:
+    """The IRIs of ``query`` written relative (no scheme) without a BASE to resolve
+    them: Oxigraph refuses them with a message about what it expected instead."""
+    found = []
+    for kind, text in _significant_tokens(query):
+        if kind == "name" and text.upper() == "BASE":
+            return []
+        if kind == "iri" and _SCHEME.match(text[1:-1]) is None:
+            found.append(text)
+    return found
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
 def federation_refusal(query: str, allowed: frozenset[str] = frozenset()) -> str | None:
     """Why ``query`` is refused for its SERVICE clauses, or None if every endpoint
     it calls is in ``allowed``."""

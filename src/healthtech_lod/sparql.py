@@ -54,6 +54,7 @@ from .executor import (
     StoreSpec,
     WorkerError,
     federation_refusal,
+    relative_iris,
 )
 from .limits import check_rate
 from .negotiation import (
@@ -225,7 +226,13 @@ def run(query: QueryRequest, formats: Mapping[Kind, str], max_rows: int) -> Quer
         return outcome
     except QuerySyntaxError as err:
         where = f"{err.line}:{err.column}: " if err.line is not None else ""
-        abort(400, f"The query does not parse: {where}{err.message}")
+        hint = ""
+        if relative := relative_iris(query.text):
+            hint = (
+                f" {relative[0][:80]} is a relative IRI and the query has no BASE: write"
+                " IRIs in full, such as <https://w3id.org/lu-healthtech/id/voicemed>."
+            )
+        abort(400, f"The query does not parse: {where}{err.message}.{hint}")
     except QueryRefused as err:
         abort(400, str(err))
     except FormatUnavailableError as err:
