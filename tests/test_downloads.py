@@ -129,6 +129,17 @@ def test_conditional_head_and_range(client: FlaskClient) -> None:
         assert part.headers["Content-Range"] == f"bytes 10-19/{len(full)}"
 
 
+def test_several_ranges_get_the_whole_file(client: FlaskClient) -> None:
+    full = fetch(client, "healthtech-lod.ttl")
+    with client.get(
+        "/download/healthtech-lod.ttl", headers={"Range": "bytes=0-9,20-29"}
+    ) as response:
+        assert response.status_code == 200
+        assert response.get_data() == full
+        assert response.headers["Accept-Ranges"] == "bytes"
+        assert response.get_etag()[0]
+
+
 def test_unknown_file_is_404(client: FlaskClient) -> None:
     assert client.get("/download/secrets.txt").status_code == 404
     assert client.get("/download/../pyproject.toml").status_code == 404

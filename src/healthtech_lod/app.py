@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import (
     browse,
     cache,
+    compression,
     description,
     downloads,
     errors,
@@ -63,6 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     operations.init_app(app)
+    compression.init_app(app)
 
     app.url_map.converters["slug"] = resources.SlugConverter
     blueprints = (

@@ -23,7 +23,17 @@ from pathlib import Path
 from typing import IO
 
 import pyoxigraph as ox
-from flask import Blueprint, Flask, Response, abort, current_app, render_template, send_file
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    send_file,
+)
+from werkzeug.http import parse_range_header
 
 from . import jsonld, rdf
 from .dataset import dataset_files
@@ -274,11 +284,18 @@ def file(name: str) -> Response:
     download = manifest.find(name)
     if download is None:
         abort(404, f"No download named {name}; the list is at /download/.")
+    # One range is answered 206; several get the whole file, 200, as RFC 9110
+    # (section 14.2) allows a server to ignore Range (Werkzeug would answer 416).
+    ranges = parse_range_header(request.headers.get("Range"))
+    several = ranges is not None and len(ranges.ranges) > 1
     response = send_file(
         manifest.folder / download.name,
         mimetype=download.content_type,
-        conditional=True,
+        conditional=not several,
         max_age=current_app.config["CACHE_MAX_AGE"],
     )
+    if several:
+        response.accept_ranges = "bytes"
+        response = response.make_conditional(request)
     response.headers["Link"] = str(Link(current_app.config["LICENSE"], "license"))
     return response
