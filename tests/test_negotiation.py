@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
+from healthtech_lod import negotiation
 from healthtech_lod.negotiation import MEDIA_TYPES
 
 SELECT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -238,3 +239,49 @@ def test_json_ld_profiles(client: FlaskClient, profile: str, check: Callable[[An
     turtle = client.get("/doc/voicemed.ttl").data
     expected = Graph().parse(data=turtle, format="turtle")
     assert isomorphic(jsonld_graph(client, response.data), expected)
+
+
+def accept_language(entries: int, wanted: str, position: int) -> str:
+    """An Accept-Language of ``entries`` private-use tags, ``wanted`` at ``position``."""
+    tags = [f"x-tag{i};q=0.5" for i in range(entries)]
+    tags[position] = wanted
+    return ", ".join(tags)
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (accept_language(500, "fr", 0), "fr"),
+        (accept_language(500, "fr", 31), "fr"),
+        # Past the first 32 entries nothing is read: the default language.
+        (accept_language(500, "fr", 32), "en"),
+        (accept_language(500, "fr", 499), "en"),
+        # Past the first 1024 characters neither, and a cut entry is dropped.
+        ("fr;q=0.9, " + "x" * 5000, "fr"),
+        ("x-" + "y" * 1020 + ", fr", "en"),
+        ("en;q=0.1, x-tag, fr;q=0.9" + ", x-tag" * 20, "fr"),
+    ],
+)
+def test_a_long_accept_language_is_read_up_to_its_limits(
+    client: FlaskClient, header: str, expected: str
+) -> None:
+    response = client.get("/", headers={"Accept": BROWSER, "Accept-Language": header})
+    assert response.status_code == 200
+    assert f'<html lang="{expected}">' in response.text
+    assert "Accept-Language" in response.vary
+
+
+def test_the_page_language_is_chosen_once_per_request(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed: list[object] = []
+    parse = negotiation.parse_accept_header
+
+    def counting(*args: Any) -> Any:
+        parsed.append(args)
+        return parse(*args)
+
+    monkeypatch.setattr(negotiation, "parse_accept_header", counting)
+    page = client.get("/doc/voicemed", headers={"Accept": BROWSER, "Accept-Language": "fr"})
+    assert '<html lang="fr">' in page.text and "Affirmations" in page.text
+    assert len(parsed) == 1

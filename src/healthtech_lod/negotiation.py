@@ -20,8 +20,8 @@ from types import MappingProxyType
 
 import pyoxigraph as ox
 from flask import Flask, Response, abort, current_app, g, request
-from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import parse_options_header
+from werkzeug.datastructures import LanguageAccept, MIMEAccept
+from werkzeug.http import parse_accept_header, parse_options_header
 
 
 @dataclass(frozen=True)
@@ -216,15 +216,40 @@ def offered(offers: Sequence[str]) -> str:
     return ", ".join(f"{BY_KEY[k].mimetype} (.{BY_KEY[k].extension})" for k in offers)
 
 
+#: How much of ``Accept-Language`` is read: its first entries, within its first
+#: characters. Browsers send a handful; a longer header costs no more than this.
+ACCEPT_LANGUAGE_ENTRIES = 32
+ACCEPT_LANGUAGE_LENGTH = 1024
+
+
 def language() -> str:
     """The language of the current page: ``lang=`` if it is one of LANGUAGES, else
-    the best match of ``Accept-Language``, else the first of LANGUAGES."""
+    the best match of ``Accept-Language``, else the first of LANGUAGES. Chosen once
+    per request (a page asks for it for every string it translates)."""
+    chosen: str | None = g.get("page_language")
+    if chosen is None:
+        chosen = g.page_language = _choose_language()
+    return chosen
+
+
+def _choose_language() -> str:
     offered_languages = current_app.config["LANGUAGES"]
     asked = request.args.get("lang")
     if asked in offered_languages:
         return str(asked)
     g.language_negotiated = True
-    return request.accept_languages.best_match(offered_languages) or offered_languages[0]
+    return accepted_languages().best_match(offered_languages) or offered_languages[0]
+
+
+def accepted_languages() -> LanguageAccept:
+    """``Accept-Language`` as Werkzeug parses it, from its first
+    ACCEPT_LANGUAGE_ENTRIES entries within its first ACCEPT_LANGUAGE_LENGTH
+    characters; an entry cut by that length is left out."""
+    header = request.headers.get("Accept-Language", "")
+    entries = header[: ACCEPT_LANGUAGE_LENGTH + 1].split(",")
+    if len(header) > ACCEPT_LANGUAGE_LENGTH:
+        entries.pop()
+    return parse_accept_header(",".join(entries[:ACCEPT_LANGUAGE_ENTRIES]), LanguageAccept)
 
 
 def languages() -> list[str]:
