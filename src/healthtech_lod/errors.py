@@ -29,7 +29,11 @@ def handle(error: HTTPException) -> Response:
     detail = error.description or title
     media_type = _media_type()
     if media_type.errors == "html":
-        body = render_template("error.html", status=status, title=title, detail=detail)
+        # A view's own detail is in English; Werkzeug's standard one the page translates.
+        standard = error.description in (None, type(error).description)
+        body = render_template(
+            "error.html", status=status, title=title, detail=detail, standard=standard
+        )
     elif media_type.errors == "json":
         if media_type.key not in ("json", "jsonld"):
             media_type = BY_KEY["json"]  # not SPARQL results

@@ -1,11 +1,13 @@
-"""The pages' own words in English and French.
+"""The pages' own words in English, French and German.
 
 Templates mark their text with ``_()`` and ``ngettext()`` (Jinja's i18n
 extension, new-style: ``_("page %(page)d", page=2)``); the message is its
-English text and the French catalogue below translates it. A page is in the
-language that negotiation chose (``?lang``, else ``Accept-Language``); a message
-without a translation stays in English. tests/test_i18n.py extracts every
-message of every template and checks that French has it.
+English text and the French and German catalogues below translate it (the
+German addresses the reader as "Sie", as Luxembourg's administration does). A
+page is in the language that negotiation chose (``?lang``, else
+``Accept-Language``); a message without a translation stays in English.
+tests/test_i18n.py extracts every message of every template and checks that
+each catalogue has it.
 """
 
 from __future__ import annotations
@@ -154,6 +156,27 @@ FRENCH: dict[str, str] = {
         "Le jeu de données entier et ses parties, préparés une fois par version des données. "
         "Pour vérifier un téléchargement :"
     ),
+    # the files' titles (downloads.py)
+    "Whole dataset, union of all graphs (Turtle)": (
+        "Jeu de données entier, union de tous les graphes (Turtle)"
+    ),
+    "Whole dataset, union of all graphs (Turtle, gzipped)": (
+        "Jeu de données entier, union de tous les graphes (Turtle, compressé avec gzip)"
+    ),
+    "Whole dataset with its named graphs (TriG, gzipped)": (
+        "Jeu de données entier avec ses graphes nommés (TriG, compressé avec gzip)"
+    ),
+    "Whole dataset with its named graphs (N-Quads, gzipped)": (
+        "Jeu de données entier avec ses graphes nommés (N-Quads, compressé avec gzip)"
+    ),
+    "Whole dataset with its named graphs (JSON-LD)": (
+        "Jeu de données entier avec ses graphes nommés (JSON-LD)"
+    ),
+    "The vocabulary (Turtle)": "Le vocabulaire (Turtle)",
+    "The SHACL shapes (Turtle)": "Les formes SHACL (Turtle)",
+    "SHA-256 checksums of the files above (sha256sum format)": (
+        "Sommes de contrôle SHA-256 des fichiers ci-dessus (format de sha256sum)"
+    ),
     # data quality
     "The data served here, every named graph including the vocabulary, checked against the "
     "SHACL shapes with pySHACL (no inference). This is the SHACL validation report of that "
@@ -192,6 +215,34 @@ FRENCH: dict[str, str] = {
     "Message": "Message",
     # errors
     "Go to the home page": "Aller à la page d'accueil",
+    "Bad Request": "Requête incorrecte",
+    "Not Found": "Introuvable",
+    "Method Not Allowed": "Méthode non autorisée",
+    "Not Acceptable": "Format non disponible",
+    "Request Entity Too Large": "Requête trop volumineuse",
+    "Unsupported Media Type": "Type de média non pris en charge",
+    "Too Many Requests": "Trop de requêtes",
+    "Internal Server Error": "Erreur interne du serveur",
+    "Service Unavailable": "Service indisponible",
+    "The browser (or proxy) sent a request that this server could not understand.": (
+        "Le navigateur (ou un proxy) a envoyé une requête que ce serveur n'a pas pu comprendre."
+    ),
+    "The requested URL was not found on the server. If you entered the URL manually please "
+    "check your spelling and try again.": (
+        "Il n'y a rien à cette adresse sur le serveur. Si vous l'avez saisie vous-même, "
+        "vérifiez son orthographe et réessayez."
+    ),
+    "The method is not allowed for the requested URL.": (
+        "Cette méthode n'est pas autorisée pour cette adresse."
+    ),
+    "The data value transmitted exceeds the capacity limit.": (
+        "Les données envoyées dépassent la taille autorisée."
+    ),
+    "The server encountered an internal error and was unable to complete your request. "
+    "Either the server is overloaded or there is an error in the application.": (
+        "Le serveur a rencontré une erreur interne et n'a pas pu traiter votre requête : "
+        "soit il est surchargé, soit l'application comporte une erreur."
+    ),
 }
 
 CATALOGUES: dict[str, dict[str, str]] = {"fr": FRENCH}
@@ -204,7 +255,7 @@ def gettext(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The singular or plural message for ``n``, by the page language's rule
-    (French counts 0 and 1 as singular), in that language."""
+    (French counts 0 and 1 as singular, English and German only 1), in that language."""
     one = n <= 1 if language() == "fr" else n == 1
     return gettext(singular if one else plural)
 
