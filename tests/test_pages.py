@@ -28,8 +28,13 @@ ENGLISH = "Start-up that hears &lt;b&gt;asthma&lt;/b&gt;"
     [
         ({}, {}, "en", ENGLISH, FRENCH),
         ({"Accept-Language": "fr-LU,fr;q=0.9,en;q=0.5"}, {}, "fr", FRENCH, ENGLISH),
-        ({"Accept-Language": "de, en;q=0.5"}, {}, "en", ENGLISH, FRENCH),
-        ({"Accept-Language": "de"}, {}, "en", ENGLISH, FRENCH),
+        # VoiceMed has no German description: a German page falls back to English.
+        ({"Accept-Language": "de, fr;q=0.5"}, {}, "de", ENGLISH, FRENCH),
+        ({"Accept-Language": "de-LU"}, {}, "de", ENGLISH, FRENCH),
+        ({}, {"lang": "de"}, "de", ENGLISH, FRENCH),
+        # Luxembourgish is not offered: the next language asked for, else the default.
+        ({"Accept-Language": "lb, fr;q=0.5"}, {}, "fr", FRENCH, ENGLISH),
+        ({"Accept-Language": "lb"}, {}, "en", ENGLISH, FRENCH),
         ({"Accept-Language": "fr"}, {"lang": "en"}, "en", ENGLISH, FRENCH),
         ({}, {"lang": "fr"}, "fr", FRENCH, ENGLISH),
     ],
@@ -67,6 +72,10 @@ def test_every_page_switches_language(client: FlaskClient, path: str) -> None:
     assert 'hreflang="fr"' in page and '<strong lang="en">English</strong>' in page
     french = client.get(path, headers={"Accept": BROWSER, "Accept-Language": "fr"}).text
     assert 'hreflang="en"' in french and '<strong lang="fr">Français</strong>' in french
+    assert 'hreflang="de"' in page and 'hreflang="de"' in french
+    german = client.get(path, headers={"Accept": BROWSER, "Accept-Language": "de"}).text
+    assert 'hreflang="en"' in german and 'hreflang="fr"' in german
+    assert '<strong lang="de">Deutsch</strong>' in german
 
 
 def test_switch_keeps_the_query_string(client: FlaskClient) -> None:
@@ -82,6 +91,38 @@ def test_labels_fall_back_to_the_other_language() -> None:
     assert pick([untagged, english], ["fr", "en"]) == english
     assert pick([untagged], ["fr", "en"]) == untagged
     assert pick([], ["fr", "en"]) is None
+    german = ox.Literal("Nasslabor", language="de")
+    french = ox.Literal("Laboratoire humide", language="fr")
+    assert pick([english, french, german], ["de", "en", "fr"]) == german
+    assert pick([french, english], ["de", "en", "fr"]) == english
+    assert pick([french], ["de", "en", "fr"]) == french
+
+
+def test_german_labels_are_shown_when_the_data_has_them(client: FlaskClient) -> None:
+    german = {"Accept": BROWSER, "Accept-Language": "de"}
+    page = client.get("/doc/house-of-biohealth", headers=german).text
+    assert ">Nasslabor</a>" in page and ">Wet lab</a>" not in page  # the contained place
+    assert ">Einrichtung</a>" in page  # the class, from the vocabulary
+    assert ">Anzahl der ansässigen Unternehmen</a>" in page  # a property
+    assert "<h1>House of BioHealth</h1>" in page  # no German label: the English one
+    concept = client.get("/doc/artificial-intelligence", headers=german).text
+    assert "<h1>Künstliche Intelligenz</h1>" in concept
+    assert '<p class="description">Systeme, die lernen.</p>' in concept
+
+
+def test_the_vocabulary_page_in_german(client: FlaskClient) -> None:
+    page = client.get("/def", headers={"Accept": BROWSER, "Accept-Language": "de"}).text
+    assert '<html lang="de">' in page and "<h1>Test-Vokabular</h1>" in page
+    company = page[page.index('<section id="Company">') :].split("</section>")[0]
+    assert "<h3>Unternehmen" in company and "<p>Ein privates Unternehmen.</p>" in company
+    assert '<span class="lang">@en</span> <strong>Company</strong>' in company
+    assert '<span class="lang">@fr</span> <strong>Entreprise</strong>' in company
+    # No German comment: the English one, the next of LANGUAGES.
+    date = page[page.index('<section id="inaugurationDate">') :].split("</section>")[0]
+    assert "<h3>Einweihungsdatum" in date and "<p>When a building was inaugurated.</p>" in date
+    english = client.get("/def", headers={"Accept": BROWSER}).text
+    company = english[english.index('<section id="Company">') :].split("</section>")[0]
+    assert '<span class="lang">@de</span> <strong>Unternehmen</strong>' in company
 
 
 def test_home_chart_links_every_point_to_its_source(real_client: FlaskClient) -> None:

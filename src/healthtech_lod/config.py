@@ -63,7 +63,7 @@ DEFAULTS: dict[str, Any] = {
     # empty list) every SERVICE clause is refused with 400.
     "SERVICE_ALLOWED_ENDPOINTS": [],
     # Language precedence for labels and descriptions on HTML pages.
-    "LANGUAGES": ["en", "fr"],
+    "LANGUAGES": ["en", "fr", "de"],
     # The dataset's license, stated in the description and in Link headers.
     "LICENSE": "https://creativecommons.org/licenses/by/4.0/",
     # Slugs under /id/ given as void:exampleResource when the data has them.

@@ -175,7 +175,7 @@ def literal(term: ox.Literal, graphs: tuple[str, ...] = ()) -> Value:
 
 # --- every page ---------------------------------------------------------------
 
-LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "de": "Deutsch"}
 
 
 @dataclass(frozen=True)
