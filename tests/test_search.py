@@ -103,3 +103,34 @@ def test_control_characters_are_no_crash(client: FlaskClient) -> None:
     )
     assert response.status_code == 200
     assert response.get_json()["total"] >= 1, "house is found once the NUL is dropped"
+
+
+@pytest.mark.parametrize(
+    ("text", "iri", "matched"),
+    [
+        ("Nasslabor", "house-of-biohealth#wet-lab", "Nasslabor"),
+        ("kunstliche intelligenz", "artificial-intelligence", "Künstliche Intelligenz"),
+        ("laboratoire humide", "house-of-biohealth#wet-lab", "Laboratoire humide"),
+        ("wet lab", "house-of-biohealth#wet-lab", "Wet lab"),
+    ],
+)
+def test_names_of_every_language_are_found(
+    client: FlaskClient, text: str, iri: str, matched: str
+) -> None:
+    response = client.get(
+        "/search", query_string={"q": text}, headers={"Accept": "application/json"}
+    )
+    results = response.get_json()["results"]
+    assert [(r["id"], r["matched"]) for r in results] == [
+        (f"https://w3id.org/lu-healthtech/id/{iri}", matched)
+    ]
+
+
+def test_hits_are_named_in_the_page_language(client: FlaskClient) -> None:
+    german = client.get("/search?q=intelligence&lang=de", headers={"Accept": BROWSER}).text
+    assert ">Künstliche Intelligenz</a>" in german
+    assert "mit dem Namen „Intelligence artificielle“" in german
+    json = client.get(
+        "/search?q=kunstliche&lang=de", headers={"Accept": "application/json"}
+    ).get_json()
+    assert json["results"][0]["label"] == "Künstliche Intelligenz"
