@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections import Counter
 
 import pytest
@@ -29,8 +30,8 @@ def void(app: Flask) -> Graph:
 
 
 def test_title_description_and_license(void: Graph) -> None:
-    assert {o.language for o in void.objects(DATASET, DCTERMS.title)} == {"en", "fr"}
-    assert {o.language for o in void.objects(DATASET, DCTERMS.description)} == {"en", "fr"}
+    assert {o.language for o in void.objects(DATASET, DCTERMS.title)} == {"en", "fr", "de"}
+    assert {o.language for o in void.objects(DATASET, DCTERMS.description)} == {"en", "fr", "de"}
     assert (DATASET, DCTERMS.license, LICENSE) in void
     assert (DATASET, RDF.type, VOID.Dataset) in void and (DATASET, RDF.type, DCAT.Dataset) in void
     publisher = void.value(DATASET, DCTERMS.publisher)
@@ -130,6 +131,15 @@ def test_html_for_people(client: FlaskClient, void: Graph) -> None:
         assert str(void.value(DATASET, VOID.triples)) in response.text
         assert "http://localhost/sparql" in response.text
         assert "healthtech-lod.ttl.gz" in response.text
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "de"])
+def test_the_home_page_is_titled_in_its_language(
+    client: FlaskClient, void: Graph, lang: str
+) -> None:
+    title = next(t for t in void.objects(DATASET, DCTERMS.title) if t.language == lang)
+    page = client.get("/", headers={"Accept": BROWSER, "Accept-Language": lang}).text
+    assert f"<h1>{title}</h1>" in html.unescape(page)
 
 
 def test_statistics_are_computed_once(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
