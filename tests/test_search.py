@@ -103,3 +103,12 @@ def test_control_characters_are_no_crash(client: FlaskClient) -> None:
     )
     assert response.status_code == 200
     assert response.get_json()["total"] >= 1, "house is found once the NUL is dropped"
+
+
+def test_search_finds_an_alternate_name(real_client: FlaskClient) -> None:
+    response = real_client.get(
+        "/search", query_string={"q": "LNDS"}, headers={"Accept": "application/json"}
+    )
+    first = response.get_json()["results"][0]
+    assert first["id"] == "https://w3id.org/lu-healthtech/id/luxembourg-national-data-service"
+    assert first["matched"] == "LNDS"
