@@ -454,7 +454,10 @@ class Matcher:
 
     def _reconcile(self, db: sqlite3.Connection, query: Query) -> list[Candidate]:
         wanted = [self.subclasses(t) for t in query.types]
-        if query.text.strip():
+        named = self._identified(query.text)
+        if named:
+            names = {named: []}
+        elif query.text.strip():
             names = self._candidates(db, query.text, rows=ROWS_WITH_TYPE if wanted else ROWS)
         else:
             names = self._with_values(db, query.constraints)
@@ -463,9 +466,13 @@ class Matcher:
         for iri, own in names.items():
             if wanted and not any(self.kinds(iri) & allowed for allowed in wanted):
                 continue
-            closest = max(
-                (similarity(q, normalise(n)) for q in asked for n in own),
-                default=0.0,
+            closest = (
+                1.0
+                if named
+                else max(
+                    (similarity(q, normalise(n)) for q in asked for n in own),
+                    default=0.0,
+                )
             )
             if query.text.strip() and closest < LEAST_SIMILAR:
                 continue
@@ -493,12 +500,17 @@ class Matcher:
 
     # candidates
 
+    def _identified(self, text: str) -> str | None:
+        """The entity whose IRI ``text`` is, if it is one of the identifier space."""
+        iri = text.strip()
+        if iri.startswith(self.space) and is_iri(iri) and self.store.has_subject(ox.NamedNode(iri)):
+            return iri
+        return None
+
     def _candidates(self, db: sqlite3.Connection, text: str, rows: int) -> dict[str, list[str]]:
         """The entities with a name sharing letter triples with ``text`` (or equal to
-        it, or ``text`` itself as an IRI), each with all its names."""
+        it), each with all its names."""
         iris: dict[str, None] = {}
-        if is_iri(text) and self.store.has_subject(ox.NamedNode(text.strip())):
-            iris[text.strip()] = None
         for variant in variants(text):
             for (iri,) in db.execute("SELECT iri FROM names WHERE folded = ?", (fold(variant),)):
                 iris[iri] = None

@@ -120,7 +120,13 @@ def init_app(app: Flask, store: DatasetStore) -> None:
     matcher = Matcher(store, index.path, app.config["BASE_URI"] + "id/")
     typed = [c.iri for c in statistics.classes if not c.iri.startswith(META)]
     above = {s for c in typed for s in matcher.superclasses.get(c, ())}
-    classes = tuple(sorted(c for c in above | set(typed) if not c.startswith(META)))
+    # Our vocabulary's classes first, as people look for them.
+    classes = tuple(
+        sorted(
+            (c for c in above | set(typed) if not c.startswith(META)),
+            key=lambda c: (not c.startswith(str(LHT)), c),
+        )
+    )
     app.extensions[EXTENSION] = Service(matcher, classes, statistics.sources)
 
 
