@@ -12,34 +12,14 @@ import pytest
 from conftest import FIXTURES, MakeApp, check_html
 from flask import Flask
 from flask.testing import FlaskClient
-from jsonschema import Draft7Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT7
+from reconciliation import valid
 
 from healthtech_lod.matching import normalise, similarity
 
 HERE = FIXTURES / "reconcile"
-SCHEMAS = HERE / "schemas"
 ID = "https://w3id.org/lu-healthtech/id/"
 LHT = "https://w3id.org/lu-healthtech/def#"
 SCHEMA = "https://schema.org/"
-
-
-def _registry() -> tuple[Registry, dict[str, dict[str, Any]]]:
-    found = {p.name: json.loads(p.read_text(encoding="utf-8")) for p in SCHEMAS.glob("*.json")}
-    resources = [Resource.from_contents(s, default_specification=DRAFT7) for s in found.values()]
-    return Registry().with_resources((r.id(), r) for r in resources), found
-
-
-REGISTRY, SCHEMA_FILES = _registry()
-
-
-def valid(schema: str, instance: Any) -> Any:
-    """``instance`` after checking it against the specification's schema ``schema``."""
-    validator = Draft7Validator(SCHEMA_FILES[schema], registry=REGISTRY)
-    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(instance)]
-    assert errors == [], f"{schema}: {errors}"
-    return instance
 
 
 def ask(client: FlaskClient, queries: dict[str, Any], method: str = "post") -> dict[str, Any]:
