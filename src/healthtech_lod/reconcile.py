@@ -244,7 +244,8 @@ def _query(key: str, given: Any) -> Query:
     if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
         abort(400, f"{where}: type must be a type identifier or a list of them.")
     limit = given.get("limit", DEFAULT_LIMIT)
-    if isinstance(limit, bool) or not isinstance(limit, int | float) or limit != int(limit):
+    whole = isinstance(limit, int) or (isinstance(limit, float) and limit.is_integer())
+    if isinstance(limit, bool) or not whole:
         abort(400, f"{where}: limit must be a whole number.")
     if limit < 1:
         abort(400, f"{where}: limit must be at least 1.")
@@ -551,7 +552,7 @@ def _prefix() -> str:
 
 def _count(name: str, minimum: int) -> int:
     given = request.args.get(name, str(minimum))
-    if not given.isdigit() or int(given) < minimum:
+    if not re.fullmatch(r"[0-9]{1,9}", given) or int(given) < minimum:
         abort(400, f"{name} must be a whole number of at least {minimum}.")
     return int(given)
 
