@@ -420,11 +420,13 @@ class Matcher:
     index: Path
     #: The identifier space: only IRIs starting with it are candidates.
     space: str
+    #: The classes that have entities (the build's statistics know them).
+    classes: Iterable[str] = ()
     #: Every class with its superclasses (itself included).
     superclasses: Mapping[str, frozenset[str]] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.superclasses = class_closure(self.store)
+        self.superclasses = class_closure(self.store, self.classes)
 
     def subclasses(self, iri: str) -> frozenset[str]:
         """``iri`` and every class below it."""
@@ -659,16 +661,14 @@ def trigrams(text: str) -> list[str]:
     return list(seen)[:MAX_TRIGRAMS]
 
 
-def class_closure(store: DatasetStore) -> dict[str, frozenset[str]]:
-    """Every class of the data or of the vocabulary with its superclasses (itself
-    included), from rdfs:subClassOf in every graph."""
-    direct: dict[str, set[str]] = {}
+def class_closure(store: DatasetStore, classes: Iterable[str] = ()) -> dict[str, frozenset[str]]:
+    """Every class of the vocabulary (rdfs:subClassOf in every graph) and of ``classes``
+    with its superclasses, itself included. Reads only the subclass statements, not the
+    entities: it costs the same at any size of data."""
+    direct: dict[str, set[str]] = {c: set() for c in classes}
     for q in store.store.quads_for_pattern(None, SUBCLASS, None):
         if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.NamedNode):
             direct.setdefault(q.subject.value, set()).add(q.object.value)
-    for q in store.store.quads_for_pattern(None, TYPE, None):
-        if isinstance(q.object, ox.NamedNode):
-            direct.setdefault(q.object.value, set())
     closure: dict[str, frozenset[str]] = {}
     for start in direct:
         seen = {start}

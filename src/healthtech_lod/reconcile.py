@@ -97,18 +97,15 @@ class Service:
         return [p for p in PROPERTIES if p.iri in used]
 
 
+USED_BY = "SELECT DISTINCT ?class ?property WHERE { ?entity ?property ?value ; a ?class }"
+
+
 def _properties_used(matcher: Matcher) -> dict[str, frozenset[str]]:
     """For each class, which of PROPERTIES its entities have."""
     found: dict[str, set[str]] = {}
     for prop in PROPERTIES:
-        subjects = {
-            q.subject
-            for q in matcher.store.store.quads_for_pattern(None, ox.NamedNode(prop.iri), None)
-            if isinstance(q.subject, ox.NamedNode)
-        }
-        for subject in subjects:
-            for iri in matcher.types(subject.value):
-                found.setdefault(iri, set()).add(prop.iri)
+        for row in matcher.store.select(USED_BY, property=ox.NamedNode(prop.iri)):
+            found.setdefault(row["class"].value, set()).add(prop.iri)
     return {iri: frozenset(props) for iri, props in found.items()}
 
 
@@ -117,8 +114,8 @@ def init_app(app: Flask, store: DatasetStore) -> None:
     ``search.init_app`` and ``description.init_app``)."""
     index: NameIndex = app.extensions[NAME_INDEX]
     statistics: Statistics = app.extensions[STATISTICS]
-    matcher = Matcher(store, index.path, app.config["BASE_URI"] + "id/")
     typed = [c.iri for c in statistics.classes if not c.iri.startswith(META)]
+    matcher = Matcher(store, index.path, app.config["BASE_URI"] + "id/", typed)
     above = {s for c in typed for s in matcher.superclasses.get(c, ())}
     # Our vocabulary's classes first, as people look for them.
     classes = tuple(
