@@ -625,8 +625,8 @@ class Matcher:
 
     def values(self, iri: str, prop: Property, graph: str | None = None) -> list[str | int | None]:
         """The values of ``prop`` for the entity, as the data states them (only in
-        ``graph`` when given): IRIs for entities, years as integers, text as text.
-        A year that cannot be read is None."""
+        ``graph`` when given), in a stable order: IRIs for entities, years as integers,
+        text as text. A year that cannot be read is None."""
         predicate = ox.NamedNode(prop.iri)
         context = ox.NamedNode(graph) if graph else None
         found: dict[str | int | None, None] = {}
@@ -639,7 +639,7 @@ class Matcher:
                     found[term.value] = None
             elif isinstance(term, ox.Literal | ox.NamedNode):
                 found[term.value] = None
-        return list(found)
+        return sorted(found, key=str)
 
     def _connect(self) -> sqlite3.Connection:
         # immutable: the build never changes the index once written.
