@@ -90,6 +90,43 @@ def test_search_without_accents_finds_the_university(page: Page, base: str) -> N
     assert page.url.endswith("/doc/university-of-luxembourg")
 
 
+def test_the_search_box_suggests_as_you_type(page: Page, base: str) -> None:
+    page.goto(base + "/def")
+    box = page.locator("header input[name=q]")
+    box.press_sequentially("voicem", delay=40)
+    suggestion = page.locator("header ul.suggestions li", has_text="VoiceMed").first
+    suggestion.wait_for()
+    assert "Company" in suggestion.inner_text()
+    assert box.get_attribute("aria-expanded") == "true"
+    box.press("ArrowDown")
+    box.press("Enter")
+    page.wait_for_url("**/doc/voicemed")
+    assert page.locator("h1").inner_text() == "VoiceMed"
+
+
+def test_a_suggestion_is_a_link_to_click(page: Page, base: str) -> None:
+    page.goto(base + "/")
+    page.locator("header input[name=q]").press_sequentially("LNDS", delay=40)
+    page.locator("header ul.suggestions a", has_text="Luxembourg National Data Service").click()
+    page.wait_for_url("**/doc/luxembourg-national-data-service")
+    assert page.locator("h1").inner_text() == "Luxembourg National Data Service"
+
+
+def test_the_search_box_works_without_javascript(browser: Browser, base: str) -> None:
+    context = browser.new_context(locale="en-GB", java_script_enabled=False)
+    opened = context.new_page()
+    opened.goto(base + "/doc/voicemed")
+    box = opened.locator("header input[name=q]")
+    box.fill("lnds")
+    assert opened.locator("ul.suggestions").count() == 0, "nothing is added without JavaScript"
+    box.press("Enter")
+    opened.wait_for_load_state()
+    assert "/search?q=lnds" in opened.url
+    first = opened.locator("ol.results li").first
+    assert "Luxembourg National Data Service" in first.inner_text()
+    context.close()
+
+
 def test_french_browser_gets_french_pages(browser: Browser, base: str) -> None:
     context = browser.new_context(locale="fr-FR")
     french = context.new_page()
@@ -179,6 +216,18 @@ def test_script_in_a_label_stays_inert(browser: Browser, hostile_base: str, path
     assert opened.evaluate("typeof window.pwned") == "undefined"
     assert PAYLOAD in opened.locator("main").inner_text(), "the markup shows as text"
     assert dialogs == []
+    context.close()
+
+
+def test_suggestions_show_markup_as_text(browser: Browser, hostile_base: str) -> None:
+    context = browser.new_context(locale="en-GB")
+    opened = context.new_page()
+    opened.goto(hostile_base + "/")
+    opened.locator("header input[name=q]").press_sequentially("script", delay=40)
+    suggestion = opened.locator("header ul.suggestions li").first
+    suggestion.wait_for()
+    assert PAYLOAD in suggestion.inner_text()
+    assert opened.evaluate("typeof window.pwned") == "undefined"
     context.close()
 
 

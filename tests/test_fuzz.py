@@ -19,6 +19,7 @@ environment variable) scales the number of examples of each test.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import tempfile
@@ -1051,6 +1052,9 @@ FOUND = {
         },
     ),
     "search-nul-character": ("/search", {"q": 'x"\x00'}),
+    "reconcile-superscript-cursor": ("/reconcile/suggest/entity", {"prefix": "a", "cursor": "²"}),
+    "reconcile-nan-limit": ("/reconcile", {"queries": '{"q": {"query": "x", "limit": NaN}}'}),
+    "reconcile-infinite-limit": ("/reconcile", {"queries": '{"q": {"query": "", "limit": 1e999}}'}),
 }
 
 
@@ -1065,7 +1069,7 @@ ROUTES = (
     "/", "/sparql", "/doc/voicemed", "/doc/voicemed.ttl", "/id/voicemed", "/search",
     "/browse", "/browse/lht:Facility", "/rdf-graphs", "/download/",
     "/download/healthtech-lod.ttl", "/def", "/dataset", "/quality", "/static/style.css",
-    "/context.jsonld",
+    "/context.jsonld", "/reconcile", "/reconcile/suggest/entity", "/reconcile/preview",
 )  # fmt: skip
 
 
@@ -1089,3 +1093,130 @@ def test_writing_methods_are_405(hostile: Hostile, method: str, path: str) -> No
 )  # fmt: skip
 def test_any_method(hostile: Hostile, method: str, path: str, payload: bytes) -> None:
     hostile.send(method, path, data=payload)
+
+
+# --- the reconciliation service ------------------------------------------------------------
+
+#: Any JSON value, NaN and infinities included (Python's json reads them).
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=30)
+    | st.sampled_from(TRICKY_TEXT),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+RECONCILE_IDS = st.sampled_from(
+    (
+        "https://w3id.org/lu-healthtech/id/voicemed",
+        "https://w3id.org/lu-healthtech/id/source/alpha",
+        "https://w3id.org/lu-healthtech/id/",
+        "lht:Company",
+        "schema:location",
+        "schema:foundingDate",
+        "rdf:type",
+        "dcterms:source",
+        "http://a/<b>",
+        "urn:x",
+        "",
+    )
+)
+RECONCILE_QUERY = st.fixed_dictionaries(
+    {},
+    optional={
+        "query": st.one_of(st.sampled_from(TRICKY_TEXT), st.text(max_size=60), JSON_VALUES),
+        "type": st.one_of(RECONCILE_IDS, st.lists(RECONCILE_IDS, max_size=3), JSON_VALUES),
+        "limit": st.one_of(st.integers(), st.floats(), JSON_VALUES),
+        "properties": st.one_of(
+            st.lists(
+                st.fixed_dictionaries(
+                    {"pid": st.one_of(RECONCILE_IDS, JSON_VALUES), "v": JSON_VALUES}
+                ),
+                max_size=3,
+            ),
+            JSON_VALUES,
+        ),
+        "type_strict": st.one_of(st.sampled_from(("any", "should", "all")), JSON_VALUES),
+    },
+)
+RECONCILE_BATCHES = st.one_of(
+    st.dictionaries(st.text(max_size=6), st.one_of(RECONCILE_QUERY, JSON_VALUES), max_size=4),
+    JSON_VALUES,
+)
+EXTEND_QUERIES = st.one_of(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "ids": st.one_of(st.lists(RECONCILE_IDS, max_size=4), JSON_VALUES),
+            "properties": st.one_of(
+                st.lists(
+                    st.fixed_dictionaries(
+                        {"id": st.one_of(RECONCILE_IDS, JSON_VALUES)},
+                        optional={
+                            "settings": st.one_of(
+                                st.fixed_dictionaries(
+                                    {"source": st.one_of(RECONCILE_IDS, JSON_VALUES)}
+                                ),
+                                JSON_VALUES,
+                            )
+                        },
+                    ),
+                    max_size=3,
+                ),
+                JSON_VALUES,
+            ),
+        },
+    ),
+    JSON_VALUES,
+)
+
+
+@FUZZ
+@given(
+    name=st.sampled_from(("queries", "extend")),
+    batch=st.one_of(RECONCILE_BATCHES, EXTEND_QUERIES),
+    raw=st.one_of(st.none(), st.sampled_from(TRICKY_TEXT), st.text(max_size=100)),
+    method=st.sampled_from(("GET", "POST")),
+)
+def test_reconciliation_and_extension_queries(
+    hostile: Hostile, name: str, batch: Any, raw: str | None, method: str
+) -> None:
+    text = raw if raw is not None else json.dumps(batch)
+    if method == "GET":
+        response = hostile.send("GET", "/reconcile", query_string={name: text})
+    else:
+        response = hostile.send("POST", "/reconcile", data={name: text})
+    assert response.status_code in (200, 400, 413), response.status_code
+
+
+@FUZZ
+@given(
+    path=st.sampled_from(
+        (
+            "/reconcile/suggest/entity",
+            "/reconcile/suggest/type",
+            "/reconcile/suggest/property",
+            "/reconcile/properties",
+            "/reconcile/preview",
+            "/reconcile/view",
+        )
+    ),
+    pair_list=pairs(
+        ("prefix", "cursor", "type", "limit", "id", "lang"),
+        tricky(TRICKY_TEXT + TRICKY_NUMBERS, PARAM_VALUES),
+    ),
+    raw=RAW_QUERY_STRINGS,
+    accept=PAGE_ACCEPTS,
+)
+def test_reconcile_service_parameters(
+    hostile: Hostile,
+    path: str,
+    pair_list: list[tuple[str, str]],
+    raw: str | None,
+    accept: str | None,
+) -> None:
+    send_pairs(hostile, path, pair_list, raw, accept)

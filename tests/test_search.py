@@ -134,3 +134,12 @@ def test_hits_are_named_in_the_page_language(client: FlaskClient) -> None:
         "/search?q=kunstliche&lang=de", headers={"Accept": "application/json"}
     ).get_json()
     assert json["results"][0]["label"] == "Künstliche Intelligenz"
+
+
+def test_search_finds_an_alternate_name(real_client: FlaskClient) -> None:
+    response = real_client.get(
+        "/search", query_string={"q": "LNDS"}, headers={"Accept": "application/json"}
+    )
+    first = response.get_json()["results"][0]
+    assert first["id"] == "https://w3id.org/lu-healthtech/id/luxembourg-national-data-service"
+    assert first["matched"] == "LNDS"

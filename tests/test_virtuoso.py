@@ -12,6 +12,7 @@ import gzip
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from conftest import BROWSER, FIXTURES, MakeApp, jsonld_graph, parse_graphs
@@ -105,6 +106,33 @@ def test_pages_for_people(local: FlaskClient, remote: FlaskClient) -> None:
 )
 def test_search_and_browse_answer_alike(local: FlaskClient, remote: FlaskClient, path: str) -> None:
     here, there = both(local, remote, path, headers={"Accept": "application/json"})
+    assert here.get_json() == there.get_json()
+
+
+RECONCILE = {
+    "q": {"query": "voicemed"},
+    "typed": {"query": "House of Bio Health", "type": "lht:Facility"},
+    "year": {"query": "VoiceMed", "properties": [{"pid": "schema:foundingDate", "v": 2020}]},
+}
+EXTEND = {
+    "ids": ["https://w3id.org/lu-healthtech/id/voicemed"],
+    "properties": [{"id": "rdf:type"}, {"id": "dcterms:source"}, {"id": "lht:technology"}],
+}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/reconcile?" + urlencode({"queries": json.dumps(RECONCILE)}),
+        "/reconcile?" + urlencode({"extend": json.dumps(EXTEND)}),
+        "/reconcile/suggest/entity?prefix=house",
+        "/reconcile/properties?type=lht:Company",
+    ],
+)
+def test_reconciliation_answers_alike(local: FlaskClient, remote: FlaskClient, path: str) -> None:
+    here, there = both(local, remote, path)
+    assert here.status_code == there.status_code == 200
+    assert "https://w3id.org/lu-healthtech/" in here.get_data(as_text=True), "not empty"
     assert here.get_json() == there.get_json()
 
 

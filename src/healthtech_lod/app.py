@@ -22,6 +22,7 @@ from . import (
     operations,
     pages,
     quality,
+    reconcile,
     resources,
     search,
     security,
@@ -56,6 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     description.init_app(app, loaded)
     downloads.init_app(app, loaded)
     search.init_app(app, loaded)
+    reconcile.init_app(app, loaded)
     sparql.init_app(app, loaded)
     limits.init_app(app)
     cache.init_app(app)
@@ -71,6 +73,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         description.bp,
         resources.bp,
         search.bp,
+        reconcile.bp,
         browse.bp,
         sparql.bp,
         downloads.bp,

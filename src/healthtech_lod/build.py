@@ -43,7 +43,9 @@ from .remote import RemoteStore
 from .store import DatasetStore, DatasetVersion, dataset_version, load_shapes
 
 #: Bump when the folder's layout or contents change meaning.
-LAYOUT = 2  # 2: the default graph holds the union of the named graphs
+#: 2: the default graph holds the union of the named graphs; 3: names.sqlite holds
+#: alternate names too, indexed by entity and by folded name.
+LAYOUT = 3
 MANIFEST = "dataset.json"
 EXTRA_FORMATS = {".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG}
 

@@ -62,6 +62,9 @@ DEFAULTS: dict[str, Any] = {
     # Oxigraph makes real outbound HTTP requests for SERVICE, so by default (an
     # empty list) every SERVICE clause is refused with 400.
     "SERVICE_ALLOWED_ENDPOINTS": [],
+    # Queries in one reconciliation batch, and entities in one data extension request,
+    # at most (413 beyond); the reconciliation manifest states it as batchSize.
+    "RECONCILE_MAX_QUERIES": 100,
     # Language precedence for labels and descriptions on HTML pages.
     "LANGUAGES": ["en", "fr", "de"],
     # The dataset's license, stated in the description and in Link headers.

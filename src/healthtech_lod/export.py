@@ -58,8 +58,8 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 CONFIG_FILE = "nginx.conf"
 NEGOTIATED = "negotiated"
 #: The routes that need the live service: proxied to the upstream, else 503.
-LIVE_ROUTES = ("/sparql", "/search", "/rdf-graphs", "/health")
-LIVE_PREFIXES = ("/graph/",)
+LIVE_ROUTES = ("/sparql", "/search", "/rdf-graphs", "/health", "/reconcile")
+LIVE_PREFIXES = ("/graph/", "/reconcile/")
 BROWSER = "text/html"
 SLUG = SlugConverter.regex
 #: What stands for the slug in the header templates of entity and source documents.

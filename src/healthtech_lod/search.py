@@ -2,8 +2,8 @@
 
 "universite du luxembourg" finds "Université du Luxembourg". SPARQL has no
 accent folding, and scanning every label per search does not scale, so the
-names (rdfs:label, skos:prefLabel, skos:altLabel, schema:name, dcterms:title, in
-every language) are folded once per dataset version into an index: a SQLite
+names (rdfs:label, skos:prefLabel, skos:altLabel, schema:name, schema:alternateName,
+dcterms:title, in every language) are folded once per dataset version into an index: a SQLite
 file with an FTS5 trigram index over the folded names, written next to the
 store and opened read-only. A search looks up its words (three letters or more)
 in the trigram index, so it costs about the same at 10 M triples as at 100 k;
@@ -31,7 +31,14 @@ from .store import DatasetStore, get_store
 EXTENSION = "healthtech_lod.search"
 NAMES = tuple(
     ox.NamedNode(str(p))
-    for p in (RDFS.label, SKOS.prefLabel, SKOS.altLabel, SCHEMA.name, DCTERMS.title)
+    for p in (
+        RDFS.label,
+        SKOS.prefLabel,
+        SKOS.altLabel,
+        SCHEMA.name,
+        SCHEMA.alternateName,
+        DCTERMS.title,
+    )
 )
 TYPE = ox.NamedNode(str(RDF.type))
 #: Results shown at most; the page says how many matched.
@@ -107,6 +114,9 @@ def write_index(found: set[Entry] | list[Entry], path: Path) -> Path:
                 sorted((e.folded, e.name, e.iri) for e in found),
             )
             db.execute("INSERT INTO trigrams (trigrams) VALUES ('rebuild')")
+            # The reconciliation service looks names up by entity and by folded name.
+            db.execute("CREATE INDEX names_by_iri ON names (iri)")
+            db.execute("CREATE INDEX names_by_folded ON names (folded)")
         os.replace(work, path)
     finally:
         if os.path.exists(work):

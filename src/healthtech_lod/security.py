@@ -24,6 +24,10 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     )
 )
+#: The same policy for what other sites may show in a frame: the reconciliation
+#: service's previews, which OpenRefine shows in an iframe. A response that sets it
+#: gets no X-Frame-Options.
+FRAMEABLE_POLICY = CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", "frame-ancestors *")
 HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
@@ -34,8 +38,10 @@ HEADERS = {
 
 
 def add_headers(response: Response) -> Response:
+    frameable = response.headers.get("Content-Security-Policy") == FRAMEABLE_POLICY
     for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
+        if not (frameable and name == "X-Frame-Options"):
+            response.headers.setdefault(name, value)
     return response
 
 
