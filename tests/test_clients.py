@@ -50,7 +50,13 @@ from healthtech_lod.namespaces import DATASET, GRAPH, ID, LHT, RDF, VOID
 from healthtech_lod.rdf import to_rdflib_term
 from healthtech_lod.store import DatasetStore, get_store
 
-pytestmark = pytest.mark.e2e
+pytestmark = [
+    pytest.mark.e2e,
+    # rdflib 7.6's own N3, TriG and JSON-LD parsers, and SPARQLWrapper 2.0's conversions,
+    # still go through rdflib's deprecated ConjunctiveGraph API.
+    pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore:Dataset.default_context is deprecated:DeprecationWarning"),
+]
 
 #: The entities every client dereferences: a company, an institute, a concept.
 SLUGS = ("voicemed", "luxembourg-institute-of-health", "artificial-intelligence")
@@ -269,9 +275,6 @@ def test_rdflib_parses_an_entity_iri_by_negotiation(
     assert isomorphic(Graph().parse(f"{base}/id/{slug}"), turtle(f"/doc/{slug}.ttl"))
 
 
-# rdflib's own JSON-LD and N3 parsers use its deprecated ConjunctiveGraph API.
-@pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
-@pytest.mark.filterwarnings("ignore:Dataset.default_context is deprecated:DeprecationWarning")
 @pytest.mark.parametrize("rdf_format", ["turtle", "xml", "json-ld", "n3"])
 def test_rdflib_parses_an_entity_iri_in_each_format_it_asks_for(
     base: str, turtle: Callable[[str], Graph], rdf_format: str
@@ -370,8 +373,6 @@ def graph_answer(answer: Any, return_format: str) -> Graph:
     return graph
 
 
-# SPARQLWrapper 2.0 parses RDF/XML and JSON-LD into rdflib's deprecated ConjunctiveGraph.
-@pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("return_format", [TURTLE, N3, RDFXML, JSONLD, XML])
 @pytest.mark.parametrize("name", GRAPH_QUERIES)
