@@ -2,7 +2,7 @@
 against the real service over the repository's data.
 
 `.ci/run` installs Chromium (``apt-get install chromium``); without it these tests
-fail, saying so.
+are skipped, saying so (``tests/programs.py``).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+from programs import require_program
 from server import serving
 
 from healthtech_lod.dataset import REPO_ROOT
@@ -23,7 +24,6 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -41,11 +41,9 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    assert CHROMIUM.exists() or shutil.which("chromium"), (
-        "Chromium is needed: apt-get install -y chromium (.ci/run does it)"
-    )
+    chromium = require_program("chromium", "apt-get install -y chromium (.ci/run does it)")
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        launched = playwright.chromium.launch(executable_path=chromium, args=ARGS)
         yield launched
         launched.close()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import shutil
 import subprocess
 import threading
 import urllib.error
@@ -20,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import BROWSER, jsonld_graph
 from flask import Flask
+from programs import require_program
 from rdflib import Graph
 from rdflib.compare import isomorphic
 from server import free_port, stop, wait_until_up
@@ -54,12 +54,7 @@ PARSE = {
 
 
 def nginx_binary() -> str:
-    found = shutil.which("nginx") or next(
-        (p for p in ("/usr/sbin/nginx", "/sbin/nginx") if os.access(p, os.X_OK)), None
-    )
-    if found is None:
-        pytest.fail("nginx is not installed: `apt-get install nginx-light` (.ci/run does)")
-    return found
+    return require_program("nginx", "apt-get install -y nginx-light (.ci/run does it)")
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph
 from rdflib.compare import isomorphic
-from virtuoso import virtuoso
+from virtuoso import require_virtuoso, virtuoso
 
 from healthtech_lod.build import build
 
@@ -29,6 +29,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    require_virtuoso()
     folder = tmp_path_factory.mktemp("virtuoso")
     built = build(FIXTURES, folder / "built", "https://w3id.org/lu-healthtech/", [], validate=False)
     with virtuoso(folder / "engine", built.downloads_path / "healthtech-lod.nq.gz") as url:

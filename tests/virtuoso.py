@@ -1,8 +1,9 @@
 """A throwaway Virtuoso Open Source on loopback, for the SPARQL-backend tests.
 
-Debian's `virtuoso-opensource` (`.ci/run` installs it): a database in a temporary
-folder, the SQL and HTTP ports on 127.0.0.1 only, N-Quads loaded with the bulk
-loader (`ld_dir` + `rdf_loader_run`, each quad into its own graph).
+Debian's `virtuoso-opensource` (`.ci/run` installs it; without it the tests are
+skipped, see programs.py): a database in a temporary folder, the SQL and HTTP ports
+on 127.0.0.1 only, N-Quads loaded with the bulk loader (`ld_dir` + `rdf_loader_run`,
+each quad into its own graph).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from programs import require_program
 from server import free_port
 
 SERVER = "virtuoso-t"
@@ -59,13 +61,17 @@ MaxQueryExecutionTime = 60
 """
 
 
+def require_virtuoso() -> None:
+    """Skip (fail under HEALTHTECH_LOD_REQUIRE_ALL=1) without Virtuoso's programs."""
+    for command in (SERVER, ISQL):
+        require_program(command, "apt-get install -y virtuoso-opensource (.ci/run does it)")
+
+
 @contextmanager
 def virtuoso(folder: Path, nquads: Path) -> Iterator[str]:
     """Run Virtuoso with ``nquads`` (.nq or .nq.gz) loaded; yields its SPARQL endpoint
     URL and always stops it."""
-    for command in (SERVER, ISQL):
-        if shutil.which(command) is None:
-            pytest.fail(f"{command} is needed: apt-get install -y virtuoso-opensource (.ci/run)")
+    require_virtuoso()
     db, data = folder / "db", folder / "data"
     db.mkdir(parents=True)
     data.mkdir()
