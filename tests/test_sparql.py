@@ -243,16 +243,29 @@ def test_malformed_query_is_400_with_message_and_position(client: FlaskClient, q
     assert re.search(r"\d+:\d+", error["detail"]), "the parser's position is missing"
 
 
-@pytest.mark.parametrize(
-    "query", ["SELECT * WHERE { <voicemed> ?p ?o }", "SELECT * WHERE { ?s ?p <id/voicemed> }"]
-)
-def test_a_relative_iri_is_explained(client: FlaskClient, query: str) -> None:
-    response = client.get("/sparql", query_string={"query": query})
-    assert response.status_code == 400
-    detail = response.get_json()["error"]["detail"]
-    assert "is a relative IRI and the query has no BASE" in detail
-    based = "BASE <https://w3id.org/lu-healthtech/id/> " + query
-    assert client.get("/sparql", query_string={"query": based}).status_code == 200
+def test_relative_iris_resolve_against_the_endpoint(client: FlaskClient) -> None:
+    """A relative IRI is resolved against the endpoint's IRI (.../sparql), so
+    ``<id/voicemed>`` names the entity; a BASE of the query's own wins."""
+
+    def objects(query: str) -> set[str]:
+        response = client.get(
+            "/sparql",
+            query_string={"query": query},
+            headers={"Accept": "application/sparql-results+json"},
+        )
+        assert response.status_code == 200, response.text
+        return {row["o"]["value"] for row in response.get_json()["results"]["bindings"]}
+
+    full = objects("SELECT ?o WHERE { <https://w3id.org/lu-healthtech/id/voicemed> ?p ?o }")
+    assert full
+    assert objects("SELECT ?o WHERE { <id/voicemed> ?p ?o }") == full
+    assert objects("BASE <https://example.org/> SELECT ?o WHERE { <id/voicemed> ?p ?o }") == set()
+    constructed = client.get(
+        "/sparql",
+        query_string={"query": "CONSTRUCT { <s> <p> 1 } WHERE {}"},
+        headers={"Accept": "application/n-triples"},
+    ).text
+    assert "<https://w3id.org/lu-healthtech/s> <https://w3id.org/lu-healthtech/p>" in constructed
 
 
 def test_undeclared_prefix_is_400(client: FlaskClient) -> None:

@@ -165,6 +165,7 @@ def test_a_querys_from_is_honoured(local: FlaskClient, remote: FlaskClient) -> N
         f"SELECT (COUNT(*) AS ?n) FROM <{sources}> WHERE {{ ?s ?p ?o }}",
         "SELECT (COUNT(*) AS ?n) FROM <http://example.org/none> WHERE { ?s ?p ?o }",
         f"SELECT DISTINCT ?g FROM NAMED <{sources}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+        "SELECT DISTINCT ?o WHERE { <id/voicemed> ?p ?o }",  # relative: against /sparql
     ):
         here, there = both(local, remote, "/sparql", query_string={"query": query})
         assert there.status_code == 200 and solutions(here) == solutions(there)

@@ -341,6 +341,7 @@ class QueryExecutor:
         named_graphs: list[str] | None = None,
         timeout: float | None = None,
         max_rows: int | None = None,
+        base_iri: str | None = None,
     ) -> QueryOutcome:
         """Run ``query`` in a free worker and return its serialised answer.
 
@@ -352,7 +353,8 @@ class QueryExecutor:
         ``named_graphs`` (IRIs) are passed to ``Store.query``; the first cannot be
         true with the second. ``timeout`` (seconds; None: no limit) bounds the
         evaluation and serialisation, not the wait for a worker. ``max_rows``
-        bounds the solutions or triples in the body (None: all).
+        bounds the solutions or triples in the body (None: all). ``base_iri``
+        resolves the query's relative IRIs when it declares no BASE of its own.
 
         Raises QuerySyntaxError and QueryRefused (an update, a SERVICE not allowed):
         the client's errors; FormatUnavailableError (no format for the query's
@@ -373,6 +375,7 @@ class QueryExecutor:
             use_default_graph_as_union,
             None if default_graph is None else list(default_graph),
             None if named_graphs is None else list(named_graphs),
+            base_iri,
         )
         if not self._started:
             self.start()
@@ -674,7 +677,7 @@ def _answer(
     store: ox.Store, probe: _Probe, allowed: frozenset[str], request: tuple[Any, ...]
 ) -> tuple[tuple[Any, ...], bytes]:
     """Evaluate one request: the reply's header and the body."""
-    query, formats, max_rows, union, default_graph, named_graphs = request
+    query, formats, max_rows, union, default_graph, named_graphs, base_iri = request
     refusal = federation_refusal(query, allowed)
     if refusal is not None:
         return ("refused", refusal), b""
@@ -686,7 +689,11 @@ def _answer(
         named = [ox.NamedNode(iri) for iri in named_graphs]
     try:
         result = store.query(
-            query, use_default_graph_as_union=union, default_graph=default, named_graphs=named
+            query,
+            base_iri=base_iri,
+            use_default_graph_as_union=union,
+            default_graph=default,
+            named_graphs=named,
         )
     except SyntaxError as err:
         return _syntax_reply(query, err, probe), b""
@@ -901,21 +908,6 @@ def has_dataset_clause(query: str) -> bool:
     return any(
         kind == "name" and text.upper() == "FROM" for kind, text in _significant_tokens(query)
     )
-
-
-def relative_iris(query: str) -> list[str]:
-    """The IRIs of ``query`` written relative (no scheme) without a BASE to resolve
-    them: Oxigraph refuses them with a message about what it expected instead."""
-    found = []
-    for kind, text in _significant_tokens(query):
-        if kind == "name" and text.upper() == "BASE":
-            return []
-        if kind == "iri" and _SCHEME.match(text[1:-1]) is None:
-            found.append(text)
-    return found
-
-
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 
 
 def federation_refusal(query: str, allowed: frozenset[str] = frozenset()) -> str | None:

@@ -100,16 +100,20 @@ class RemoteStore:
         self,
         query: str,
         *,
+        base_iri: str | None = None,
         use_default_graph_as_union: bool = False,
         default_graph: Sequence[Any] | None = None,
         named_graphs: Sequence[Any] | None = None,
         substitutions: Mapping[ox.Variable, Term] | None = None,
     ) -> ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]:
         """Parse ``query`` here (raises SyntaxError as Oxigraph does), then run it on
-        the endpoint. Without dataset parameters or a ``FROM`` of its own, its default
-        graph is the union of the dataset's graphs: the engine's union, which counts
-        a triple stated in several graphs once per graph (docs/deploy.md)."""
-        kind = ox.Store().query(query)  # an empty store: only parses, nothing to evaluate
+        the endpoint, its relative IRIs resolved against ``base_iri``. Without dataset
+        parameters or a ``FROM`` of its own, its default graph is the union of the
+        dataset's graphs: the engine's union, which counts a triple stated in several
+        graphs once per graph (docs/deploy.md)."""
+        kind = ox.Store().query(query, base_iri=base_iri)  # an empty store: only parses
+        if base_iri is not None:
+            query = f"BASE <{base_iri}>\n{query}"  # the query's own BASE, if any, comes after
         if substitutions:
             query = _bind(query, substitutions)
         defaults = self.graphs if default_graph is None else _iris(default_graph)
@@ -258,6 +262,7 @@ class RemoteExecutor:
         named_graphs: list[str] | None = None,
         timeout: float | None = None,
         max_rows: int | None = None,
+        base_iri: str | None = None,
     ) -> QueryOutcome:
         """As ``QueryExecutor.execute``; a query unanswered at ``timeout`` is
         abandoned (QueryTimeout), an endpoint that fails is a WorkerError."""
@@ -269,6 +274,7 @@ class RemoteExecutor:
             use_default_graph_as_union,
             default_graph,
             named_graphs,
+            base_iri,
         )
         try:
             reply, body = _answer(

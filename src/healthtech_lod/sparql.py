@@ -54,9 +54,9 @@ from .executor import (
     StoreSpec,
     WorkerError,
     federation_refusal,
-    relative_iris,
 )
 from .limits import check_rate
+from .namespaces import BASE
 from .negotiation import (
     BY_KEY,
     GRAPH_OFFERS,
@@ -72,6 +72,10 @@ from .rdf import Statement
 from .remote import RemoteExecutor, RemoteStore
 from .responses import cacheable, described, serialize
 from .store import DatasetStore, get_store
+
+ENDPOINT_IRI = BASE + "sparql"
+"""The endpoint's public IRI: the base of a query's relative IRIs (RFC 3986 §5.1.3, the
+query's retrieval URI), so ``<id/voicemed>`` names ``https://w3id.org/lu-healthtech/id/voicemed``."""
 
 SERVICE_OFFERS = ("turtle", "jsonld", "ntriples", "rdfxml", "html")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -220,19 +224,14 @@ def run(query: QueryRequest, formats: Mapping[Kind, str], max_rows: int) -> Quer
             named_graphs=_iris(query.named_graphs),
             timeout=query.timeout,
             max_rows=max_rows,
+            base_iri=ENDPOINT_IRI,
         )
         note_query(kind=outcome.kind, rows=outcome.count, truncated=outcome.truncated)
         cache.put(key, outcome)
         return outcome
     except QuerySyntaxError as err:
         where = f"{err.line}:{err.column}: " if err.line is not None else ""
-        hint = ""
-        if relative := relative_iris(query.text):
-            hint = (
-                f" {relative[0][:80]} is a relative IRI and the query has no BASE: write"
-                " IRIs in full, such as <https://w3id.org/lu-healthtech/id/voicemed>."
-            )
-        abort(400, f"The query does not parse: {where}{err.message}.{hint}")
+        abort(400, f"The query does not parse: {where}{err.message}.")
     except QueryRefused as err:
         abort(400, str(err))
     except FormatUnavailableError as err:
