@@ -77,11 +77,12 @@ def test_endpoint_and_service(void: Graph) -> None:
     assert (service, SD.endpoint, endpoint) in void
 
 
-def test_every_download_is_a_distribution(app: Flask, void: Graph) -> None:
+def test_every_dump_is_a_distribution(app: Flask, void: Graph) -> None:
     manifest = app.extensions[downloads.EXTENSION]
     distributions = set(void.objects(DATASET, DCAT.distribution))
-    assert len(distributions) == len(manifest.files)
-    for download in manifest.files:
+    dumps = [download for download in manifest.files if download.dump]
+    assert len(distributions) == len(dumps) + 1, "and the SPARQL endpoint"
+    for download in dumps:
         url = URIRef(f"http://localhost/download/{download.name}")
         distribution = void.value(None, DCAT.downloadURL, url)
         assert distribution in distributions

@@ -43,7 +43,7 @@ from .remote import RemoteStore
 from .store import DatasetStore, DatasetVersion, dataset_version, load_shapes
 
 #: Bump when the folder's layout or contents change meaning.
-LAYOUT = 1
+LAYOUT = 2
 MANIFEST = "dataset.json"
 EXTRA_FORMATS = {".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG}
 
