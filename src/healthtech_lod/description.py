@@ -21,7 +21,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
 from .downloads import Download, get_manifest
-from .namespaces import DCAT, DCTERMS, LHT, PREFIXES, RDF, SD, VOID, XSD
+from .namespaces import DCAT, DCTERMS, FOAF, LHT, PREFIXES, RDF, SD, VOID, XSD
 from .negotiation import MediaType, languages
 from .pages import Format, Value, curie, growth, href, link
 from .rdf import from_rdflib
@@ -277,10 +277,31 @@ def skeleton() -> Graph:
 
 
 def description_graph() -> Graph:
-    """VoID and DCAT description of the dataset, its distributions and its service."""
+    """VoID and DCAT description of the dataset, its distributions and its service,
+    and a few statements about the document itself."""
     graph = skeleton()
     _add_dataset(graph)
     _add_service(graph)
+    graph += document_graph(url_for("description.dataset", _external=True), _iri("id/dataset"))
+    return graph
+
+
+def document_graph(document: str, topic: URIRef) -> Graph:
+    """What a document served here says about itself: its primary topic, its
+    license, the dataset it belongs to and the date of the dataset's version.
+
+    Where the document's URL is its topic's IRI (the vocabulary's hash IRIs, served
+    from the canonical host), the topic speaks for itself (its own license and
+    date) and only the dataset is added."""
+    graph = Graph()
+    subject = URIRef(document)
+    graph.add((subject, VOID.inDataset, _iri("id/dataset")))
+    if subject == topic:
+        return graph
+    graph.add((subject, RDF.type, FOAF.Document))
+    graph.add((subject, FOAF.primaryTopic, topic))
+    graph.add((subject, DCTERMS.license, URIRef(current_app.config["LICENSE"])))
+    graph.add((subject, DCTERMS.modified, Literal(get_store().version.modified.date())))
     return graph
 
 
