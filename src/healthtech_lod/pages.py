@@ -56,10 +56,11 @@ class Property:
 
 @dataclass(frozen=True)
 class Format:
-    """A link to one format of the page's document."""
+    """A link to one format of the page's document, with its media type."""
 
     label: str
     href: str
+    mimetype: str
 
 
 @dataclass(frozen=True)
