@@ -26,6 +26,7 @@ from .negotiation import MediaType, languages
 from .pages import Format, Value, curie, growth, href, link
 from .rdf import from_rdflib
 from .responses import Variants, serialize
+from .schemaorg import dataset_jsonld
 from .store import DatasetStore, get_store
 
 SKELETON = Path(__file__).with_name("description.ttl")
@@ -487,7 +488,8 @@ def _description(ext: str | None, home: bool = False) -> Response:
     if media_type.key == "html":
         page = dataset_page(graph, DESCRIPTION.formats())
         chart = growth(get_store()) if home else ()
-        body = render_template("dataset.html", page=page, chart=chart, home=home)
+        schema = dataset_jsonld(graph, get_statistics().years, languages())
+        body = render_template("dataset.html", page=page, chart=chart, home=home, schema=schema)
     else:
         body = serialize_graph(graph, media_type)
     return DESCRIPTION.respond(Response(body, mimetype=media_type.mimetype), media_type)

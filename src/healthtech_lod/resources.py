@@ -12,8 +12,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, url_for
 from werkzeug.routing import BaseConverter
 
-from . import jsonld
-from .pages import entity_page
+from .pages import embedded_data, entity_page
 from .responses import Link, Variants, serialize
 from .store import get_store
 
@@ -78,7 +77,7 @@ def _document(iri: ox.NamedNode, variants: Variants, ext: str | None) -> Respons
     quads = store.describe(iri)
     if media_type.key == "html":
         page = entity_page(store, iri, quads)
-        data = jsonld.embedded(quads, iri.value, store.schema_types(iri))
+        data = embedded_data(store, iri, quads)
         body = render_template("entity.html", page=page, formats=variants.formats(), data=data)
     else:
         body = serialize(quads, media_type, first=iri.value)
