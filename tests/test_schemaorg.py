@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import BROWSER, union
+from conftest import BROWSER, entity_pages, union
 from flask import Flask
 from flask.testing import FlaskClient
 from pyld import jsonld
@@ -92,17 +91,6 @@ def test_dataset_texts_follow_the_page_language(real_client: FlaskClient) -> Non
 
 
 # --- every entity page ----------------------------------------------------------------
-
-
-def entity_pages(data: Graph) -> Iterator[tuple[URIRef, str]]:
-    """Every entity under id/ with a page of its own, with that page's path."""
-    slug = r"[A-Za-z0-9][A-Za-z0-9_~-]*"
-    for subject in sorted(set(data.subjects())):
-        local = str(subject).removeprefix(str(ID))
-        if local == str(subject) or local == "dataset":
-            continue
-        if re.fullmatch(slug, local) or re.fullmatch(f"source/{slug}", local):
-            yield URIRef(subject), f"/doc/{local}"
 
 
 def schema_classes(data: Graph, entity: URIRef) -> set[URIRef]:

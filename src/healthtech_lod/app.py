@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import (
     browse,
     cache,
+    crawlers,
     description,
     downloads,
     errors,
@@ -54,6 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     loaded = app.extensions[store.EXTENSION]
     description.init_app(app, loaded)
     downloads.init_app(app, loaded)
+    crawlers.init_app(app, loaded)
     search.init_app(app, loaded)
     sparql.init_app(app, loaded)
     limits.init_app(app)
@@ -75,6 +77,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         vocabulary.bp,
         quality.bp,
         operations.bp,
+        crawlers.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
