@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -14,10 +15,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from pyld import jsonld
-from rdflib import Dataset, Graph
+from rdflib import Dataset, Graph, URIRef
 
 from healthtech_lod.app import create_app
 from healthtech_lod.dataset import REPO_ROOT, load_rdflib
+from healthtech_lod.namespaces import ID
 from healthtech_lod.rdf import to_rdflib_term
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -64,6 +66,19 @@ def fixture_dataset() -> Dataset:
 @pytest.fixture(scope="session")
 def fixture_union(fixture_dataset: Dataset) -> Graph:
     return union(fixture_dataset)
+
+
+def entity_pages(data: Graph) -> Iterator[tuple[URIRef, str]]:
+    """Every entity and source under id/ that ``data`` describes, with the path of
+    its page (``/doc/{slug}``, ``/doc/source/{slug}``), read apart from the service."""
+    slug = r"[A-Za-z0-9][A-Za-z0-9_~-]*"
+    namespace = str(ID)
+    for subject in sorted({s for s in data.subjects() if isinstance(s, URIRef)}):
+        local = str(subject).removeprefix(namespace)
+        if local == str(subject) or local == "dataset":
+            continue
+        if re.fullmatch(f"(?:source/)?{slug}", local):
+            yield subject, f"/doc/{local}"
 
 
 def union(dataset: Dataset) -> Graph:

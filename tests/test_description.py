@@ -6,16 +6,16 @@ import html
 from collections import Counter
 
 import pytest
-from conftest import BROWSER, jsonld_graph
+from conftest import BROWSER, FIXTURES, jsonld_graph
 from flask import Flask
 from flask.testing import FlaskClient
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, XSD
 
 from healthtech_lod import downloads
 from healthtech_lod.namespaces import DCAT, DCTERMS, ID, SCHEMA, SD, SOURCE, VOID
-from healthtech_lod.store import DatasetStore
+from healthtech_lod.store import DatasetStore, get_store
 
 DATASET = ID["dataset"]
 SPDX = "http://spdx.org/rdf/terms#"
@@ -78,11 +78,12 @@ def test_endpoint_and_service(void: Graph) -> None:
     assert (service, SD.endpoint, endpoint) in void
 
 
-def test_every_download_is_a_distribution(app: Flask, void: Graph) -> None:
+def test_every_dump_is_a_distribution(app: Flask, void: Graph) -> None:
     manifest = app.extensions[downloads.EXTENSION]
     distributions = set(void.objects(DATASET, DCAT.distribution))
-    assert len(distributions) == len(manifest.files)
-    for download in manifest.files:
+    dumps = [download for download in manifest.files if download.dump]
+    assert len(distributions) == len(dumps) + 1, "and the SPARQL endpoint"
+    for download in dumps:
         url = URIRef(f"http://localhost/download/{download.name}")
         distribution = void.value(None, DCAT.downloadURL, url)
         assert distribution in distributions
@@ -155,3 +156,50 @@ def test_real_description(real_client: FlaskClient) -> None:
     assert graph.value(DATASET, VOID.triples).toPython() > 1000
     assert (DATASET, VOID.exampleResource, ID["voicemed"]) in graph
     assert len(set(graph.objects(DATASET, DCTERMS.source))) == 5
+
+
+# --- documents describe themselves ----------------------------------------------------
+
+FOAF = Namespace("http://xmlns.com/foaf/0.1/")
+
+
+@pytest.mark.parametrize(
+    ("path", "document", "topic"),
+    [
+        ("/dataset.ttl", "http://localhost/dataset", DATASET),
+        ("/.well-known/void", "http://localhost/dataset", DATASET),
+        ("/def.ttl", "http://localhost/def", URIRef("https://w3id.org/lu-healthtech/def")),
+    ],
+)
+def test_document_describes_itself(
+    real_app: Flask, real_client: FlaskClient, path: str, document: str, topic: URIRef
+) -> None:
+    graph = Graph().parse(data=real_client.get(path).data, format="turtle")
+    subject = URIRef(document)
+    assert (subject, FOAF.primaryTopic, topic) in graph
+    assert (subject, DCTERMS.license, LICENSE) in graph
+    assert (subject, VOID.inDataset, DATASET) in graph
+    with real_app.app_context():
+        modified = get_store().version.modified.date()
+    assert (subject, DCTERMS.modified, Literal(modified)) in graph
+
+
+def test_every_format_of_the_vocabulary_describes_itself(client: FlaskClient) -> None:
+    turtle = Graph().parse(data=client.get("/def.ttl").data, format="turtle")
+    assert (URIRef("http://localhost/def"), FOAF.primaryTopic, None) in turtle
+    assert isomorphic(jsonld_graph(client, client.get("/def.jsonld").data), turtle)
+    assert isomorphic(Graph().parse(data=client.get("/def.nt").data, format="nt"), turtle)
+    assert isomorphic(Graph().parse(data=client.get("/def.rdf").data, format="xml"), turtle)
+
+
+def test_vocabulary_served_at_its_own_iri_keeps_its_own_dates(client: FlaskClient) -> None:
+    """From the canonical host the document's URL is the ontology's IRI: the ontology
+    keeps its own license and modification date, and only names its dataset."""
+    ontology = URIRef("https://w3id.org/lu-healthtech/def")
+    response = client.get("/def.ttl", base_url="https://w3id.org/lu-healthtech/")
+    graph = Graph().parse(data=response.data, format="turtle")
+    assert (ontology, VOID.inDataset, DATASET) in graph
+    assert (ontology, FOAF.primaryTopic, None) not in graph
+    own = Graph().parse(FIXTURES / "ontology" / "fixture.ttl", format="turtle")
+    for predicate in (DCTERMS.modified, DCTERMS.license):
+        assert set(graph.objects(ontology, predicate)) == set(own.objects(ontology, predicate))

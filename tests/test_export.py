@@ -303,6 +303,12 @@ def test_downloads_are_the_prepared_files(served: Served) -> None:
     )
 
 
+def test_robots_and_sitemap_are_served(served: Served) -> None:
+    for path in ("/robots.txt", "/sitemap.xml"):
+        assert_same(served, path)
+    assert served.base + "/doc/voicemed" in fetch(served.base + "/sitemap.xml").body.decode()
+
+
 def test_caching_headers(served: Served) -> None:
     static, live = both(served, "/doc/voicemed.ttl")
     assert static.headers["Last-Modified"] == live.headers["Last-Modified"]

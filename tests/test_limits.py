@@ -38,7 +38,8 @@ def test_beyond_the_limit_is_429_with_retry_after(make_app: MakeApp) -> None:
     again = client.get("/sparql", query_string={"query": "ASK {} # 0"})
     assert again.status_code == 200, "an answer from the cache runs nothing and costs nothing"
     refused = statuses[-1]
-    assert int(refused.headers["Retry-After"]) == 30
+    # One request comes back every 30 s; the time the first two took is already spent.
+    assert 0 < int(refused.headers["Retry-After"]) <= 30
     assert "more than 2 sparql queries in a minute" in refused.text
     other = client.get(
         "/sparql", query_string={"query": "ASK {}"}, environ_base={"REMOTE_ADDR": "10.1.1.1"}

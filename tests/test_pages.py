@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from html.parser import HTMLParser
 
 import pyoxigraph as ox
 import pytest
@@ -209,3 +210,47 @@ def test_query_parameters_never_break_the_language_switch(client: FlaskClient, p
     response = client.get(path, headers={"Accept": BROWSER})
     assert response.status_code in (200, 404)
     assert 'hreflang="fr"' in response.text
+
+
+# --- RDF auto-discovery -----------------------------------------------------------------
+
+
+class _HeadLinks(HTMLParser):
+    """The ``<link rel="alternate">`` elements of a page's ``<head>``: (type, href)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_head = False
+        self.alternates: list[tuple[str | None, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "head":
+            self.in_head = True
+        elif tag == "link" and self.in_head and values.get("rel") == "alternate":
+            self.alternates.append((values.get("type"), values.get("href")))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "head":
+            self.in_head = False
+
+
+RDF_TYPES = {"text/turtle", "application/ld+json", "application/n-triples"}
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/dataset", "/def", "/doc/voicemed", "/doc/source/alpha", "/quality"]
+)
+def test_pages_announce_each_rdf_alternate_with_its_type(client: FlaskClient, path: str) -> None:
+    page = client.get(path, headers={"Accept": BROWSER})
+    assert page.mimetype == "text/html"
+    head = _HeadLinks()
+    head.feed(page.text)
+    types = [media_type for media_type, _ in head.alternates]
+    assert RDF_TYPES <= set(types), head.alternates
+    assert len(types) == len(set(types)) and "text/html" not in types
+    for media_type, href in head.alternates:
+        assert href is not None and href.startswith("http://localhost/")
+        response = client.get(href.removeprefix("http://localhost"))
+        assert response.status_code == 200, href
+        assert response.mimetype == media_type, href

@@ -13,6 +13,7 @@ from . import (
     browse,
     cache,
     compression,
+    crawlers,
     description,
     downloads,
     errors,
@@ -56,6 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     loaded = app.extensions[store.EXTENSION]
     description.init_app(app, loaded)
     downloads.init_app(app, loaded)
+    crawlers.init_app(app, loaded)
     search.init_app(app, loaded)
     reconcile.init_app(app, loaded)
     sparql.init_app(app, loaded)
@@ -80,6 +82,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         vocabulary.bp,
         quality.bp,
         operations.bp,
+        crawlers.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

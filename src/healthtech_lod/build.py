@@ -8,6 +8,7 @@ per dataset version, into one folder that every process opens read-only::
     DIR/statistics.json  counts, class and property partitions (VoID), graphs
     DIR/names.sqlite     the search index of folded names
     DIR/downloads/       the dumps, the vocabulary, the shapes and SHA256SUMS
+    DIR/pages.txt        the path of every entity page, for the sitemap
 
 Opening a built folder reads two small JSON files and opens the store and the
 index: about the same time at 10 M triples as at 3 k. Without ``--store``, the
@@ -44,8 +45,9 @@ from .store import DatasetStore, DatasetVersion, dataset_version, load_shapes
 
 #: Bump when the folder's layout or contents change meaning.
 #: 2: the default graph holds the union of the named graphs; 3: names.sqlite holds
-#: alternate names too, indexed by entity and by folded name.
-LAYOUT = 3
+#: alternate names too, indexed by entity and by folded name; 4: pages.txt (the entity
+#: pages, for the sitemap) written by the build as well.
+LAYOUT = 4
 MANIFEST = "dataset.json"
 EXTRA_FORMATS = {".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG}
 
@@ -163,15 +165,18 @@ def _derive(
     contents: Any,
     announce: Announce,
 ) -> int:
-    """Write the statistics, the name index and the downloads of ``loaded`` into
-    ``built`` (the dumps from ``contents``); returns the number of triples."""
-    from . import description, downloads, search
+    """Write the statistics, the name index, the list of pages and the downloads of
+    ``loaded`` into ``built`` (the dumps from ``contents``); returns the number of
+    triples."""
+    from . import description, downloads, search, sitemap
 
     announce("Counting: statistics and VoID partitions")
     statistics = description.compute_statistics(loaded, built.base_uri, list(examples))
     built.statistics_path.write_text(description.statistics_json(statistics), encoding="utf-8")
     announce("Indexing names for search")
     search.write_index(search.entries(loaded), built.names_path)
+    pages = sitemap.entity_paths(loaded, built.base_uri)
+    sitemap.write_pages(pages, built.folder / sitemap.PAGES_FILE)
     announce("Writing the downloads")
     downloads.write_folder(contents, built.downloads_path)
     return statistics.triples

@@ -74,6 +74,9 @@ DEFAULTS: dict[str, Any] = {
     # Last-Modified of every document, as an ISO date (e.g. "2026-11-24").
     # None: the newest modification time of the dataset's files.
     "DATASET_MODIFIED": None,
+    # URLs in one sitemap at most (1 to 50 000, the sitemaps protocol's limit); past
+    # it, /sitemap.xml is a sitemap index of numbered sitemaps.
+    "SITEMAP_MAX_URLS": 50_000,
     # Number of reverse proxies in front of the service whose X-Forwarded-For,
     # -Proto, -Host and -Prefix headers are trusted (Werkzeug's ProxyFix); 0: none.
     "TRUSTED_PROXIES": 0,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from datetime import date
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -20,11 +21,12 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
 from .downloads import Download, get_manifest
-from .namespaces import DCAT, DCTERMS, LHT, PREFIXES, RDF, SD, VOID, XSD
+from .namespaces import DCAT, DCTERMS, FOAF, LHT, PREFIXES, RDF, SD, VOID, XSD
 from .negotiation import MediaType, languages
 from .pages import Format, Value, curie, growth, href, link
 from .rdf import from_rdflib
 from .responses import Variants, serialize
+from .schemaorg import dataset_jsonld
 from .store import DatasetStore, get_store
 
 SKELETON = Path(__file__).with_name("description.ttl")
@@ -32,6 +34,19 @@ EXTENSION = "healthtech_lod.statistics"
 # Not (yet) in namespaces.py.
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 IANA = Namespace("http://www.iana.org/assignments/media-types/")
+DCATAP = Namespace("http://data.europa.eu/r5r/")
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+FILE_TYPE = Namespace("http://publications.europa.eu/resource/authority/file-type/")
+AVAILABILITY = Namespace("http://publications.europa.eu/resource/authority/planned-availability/")
+#: The EU file type (DCAT-AP's vocabulary for dcterms:format) of each media type served.
+FILE_TYPES = {
+    "text/turtle": FILE_TYPE.RDF_TURTLE,
+    "application/trig": FILE_TYPE.RDF_TRIG,
+    "application/n-quads": FILE_TYPE.RDF_N_QUADS,
+    "application/n-triples": FILE_TYPE.RDF_N_TRIPLES,
+    "application/ld+json": FILE_TYPE.JSON_LD,
+    "application/rdf+xml": FILE_TYPE.RDF_XML,
+}
 
 DESCRIPTION = Variants("description.dataset", ("turtle", "jsonld", "ntriples", "rdfxml", "html"))
 
@@ -61,6 +76,14 @@ GRAPHS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g
 SOURCES = """
 PREFIX dcterms: <http://purl.org/dc/terms/>
 SELECT DISTINCT ?source WHERE { ?thing dcterms:source ?source } ORDER BY ?source
+"""
+YEARS = """
+PREFIX lht: <https://w3id.org/lu-healthtech/def#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+SELECT (MIN(?year) AS ?first) (MAX(?year) AS ?last) WHERE {
+  ?observation lht:referenceYear ?value .
+  BIND (xsd:integer(SUBSTR(STR(?value), 1, 4)) AS ?year)
+}
 """
 
 
@@ -93,6 +116,8 @@ class Statistics:
     vocabularies: tuple[str, ...]
     sources: tuple[str, ...]
     examples: tuple[str, ...]
+    #: The first and last years that the observations (``lht:referenceYear``) cover.
+    years: tuple[int, int] | None
 
 
 def compute_statistics(store: DatasetStore, base: str, examples: list[str]) -> Statistics:
@@ -121,7 +146,15 @@ def compute_statistics(store: DatasetStore, base: str, examples: list[str]) -> S
             for iri in (base + "id/" + slug for slug in examples)
             if store.has_subject(ox.NamedNode(iri))
         ),
+        years=_years(store),
     )
+
+
+def _years(store: DatasetStore) -> tuple[int, int] | None:
+    row = store.select(YEARS)[0]
+    if row["first"] is None:
+        return None
+    return _int(row["first"]), _int(row["last"])
 
 
 def statistics_json(statistics: Statistics) -> str:
@@ -143,6 +176,7 @@ def statistics_from_json(text: str) -> Statistics:
         vocabularies=tuple(data["vocabularies"]),
         sources=tuple(data["sources"]),
         examples=tuple(data["examples"]),
+        years=tuple(data["years"]) if data["years"] else None,  # type: ignore[arg-type]
     )
 
 
@@ -244,10 +278,31 @@ def skeleton() -> Graph:
 
 
 def description_graph() -> Graph:
-    """VoID and DCAT description of the dataset, its distributions and its service."""
+    """VoID and DCAT description of the dataset, its distributions and its service,
+    and a few statements about the document itself."""
     graph = skeleton()
     _add_dataset(graph)
     _add_service(graph)
+    graph += document_graph(url_for("description.dataset", _external=True), _iri("id/dataset"))
+    return graph
+
+
+def document_graph(document: str, topic: URIRef) -> Graph:
+    """What a document served here says about itself: its primary topic, its
+    license, the dataset it belongs to and the date of the dataset's version.
+
+    Where the document's URL is its topic's IRI (the vocabulary's hash IRIs, served
+    from the canonical host), the topic speaks for itself (its own license and
+    date) and only the dataset is added."""
+    graph = Graph()
+    subject = URIRef(document)
+    graph.add((subject, VOID.inDataset, _iri("id/dataset")))
+    if subject == topic:
+        return graph
+    graph.add((subject, RDF.type, FOAF.Document))
+    graph.add((subject, FOAF.primaryTopic, topic))
+    graph.add((subject, DCTERMS.license, URIRef(current_app.config["LICENSE"])))
+    graph.add((subject, DCTERMS.modified, Literal(get_store().version.modified.date())))
     return graph
 
 
@@ -255,8 +310,9 @@ def service_graph() -> Graph:
     """The SPARQL 1.1 service description of /sparql."""
     graph = Graph()
     service = _iri("sparql")
+    agents = (_iri("id/dataset#publisher"), _iri("id/dataset#contact"))
     for s, p, o in skeleton():
-        if str(s).startswith(service):
+        if str(s).startswith(service) or s in agents:
             graph.add((s, p, o))
     _add_service(graph)
     return graph
@@ -271,7 +327,8 @@ def serialize_graph(graph: Graph, media_type: MediaType) -> bytes:
     (partitions, checksums) where people read them."""
     if media_type.key != "turtle":
         return serialize(from_rdflib(graph), media_type)
-    for prefix, namespace in {**PREFIXES, "sd": str(SD), "spdx": str(SPDX)}.items():
+    extra = {"sd": SD, "spdx": SPDX, "dcatap": DCATAP, "vcard": VCARD, "filetype": FILE_TYPE}
+    for prefix, namespace in {**PREFIXES, **{k: str(v) for k, v in extra.items()}}.items():
         graph.bind(prefix, namespace, replace=True)
     return graph.serialize(format="turtle", encoding="utf-8")
 
@@ -286,7 +343,7 @@ def _add_dataset(graph: Graph) -> None:
     add((dataset, DCAT.landingPage, URIRef(url_for("description.dataset", _external=True))))
     add((dataset, VOID.uriSpace, Literal(str(_iri("id/")))))
     add((dataset, VOID.sparqlEndpoint, _endpoint()))
-    add((dataset, DCAT.accessService, _iri("sparql")))
+    _add_temporal(graph, dataset, stats.years)
     for predicate, value in (
         (VOID.triples, stats.triples),
         (VOID.entities, stats.entities),
@@ -312,30 +369,56 @@ def _add_dataset(graph: Graph) -> None:
         add((node, VOID.property, URIRef(count.iri)))
         add((node, VOID.triples, Literal(count.count)))
     for download in get_manifest().files:
-        _add_distribution(graph, dataset, download)
+        if download.dump:
+            _add_distribution(graph, dataset, download)
+    _add_endpoint_distribution(graph, dataset)
+
+
+def _add_temporal(graph: Graph, dataset: URIRef, years: tuple[int, int] | None) -> None:
+    """The years the observations cover, from 1 January of the first to 31 December
+    of the last."""
+    if years is None:
+        return
+    period = _node(graph, dataset, DCTERMS.temporal)
+    graph.add((period, RDF.type, DCTERMS.PeriodOfTime))
+    graph.add((period, DCAT.startDate, Literal(date(years[0], 1, 1))))
+    graph.add((period, DCAT.endDate, Literal(date(years[1], 12, 31))))
 
 
 def _add_distribution(graph: Graph, dataset: URIRef, download: Download) -> None:
+    """A dump of the data; its checksum is the one SHA256SUMS lists."""
     url = URIRef(url_for("downloads.file", name=download.name, _external=True))
     distribution = _iri("download/" + download.name)
     checksum = BNode()
     add = graph.add
     add((dataset, DCAT.distribution, distribution))
-    if download.dump:
-        add((dataset, VOID.dataDump, url))
+    add((dataset, VOID.dataDump, url))
     add((distribution, RDF.type, DCAT.Distribution))
     add((distribution, DCTERMS.title, Literal(download.title, lang="en")))
+    add((distribution, DCTERMS.description, Literal(download.description, lang="en")))
     add((distribution, DCAT.downloadURL, url))
     add((distribution, DCAT.accessURL, URIRef(url_for("downloads.index", _external=True))))
     add((distribution, DCAT.mediaType, IANA[download.mimetype]))
+    add((distribution, DCTERMS.format, FILE_TYPES[download.mimetype]))
     if download.gzip:
         add((distribution, DCAT.compressFormat, IANA["application/gzip"]))
     add((distribution, DCAT.byteSize, Literal(download.size, datatype=XSD.nonNegativeInteger)))
     add((distribution, DCTERMS.license, URIRef(current_app.config["LICENSE"])))
+    add((distribution, DCTERMS.modified, Literal(get_store().version.modified.date())))
+    add((distribution, DCATAP.availability, AVAILABILITY.AVAILABLE))
     add((distribution, SPDX.checksum, checksum))
     add((checksum, RDF.type, SPDX.Checksum))
     add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
     add((checksum, SPDX.checksumValue, Literal(download.sha256, datatype=XSD.hexBinary)))
+
+
+def _add_endpoint_distribution(graph: Graph, dataset: URIRef) -> None:
+    """The SPARQL endpoint as a distribution (the rest is in the skeleton)."""
+    distribution = _iri("id/dataset#sparql-endpoint")
+    graph.add((dataset, DCAT.distribution, distribution))
+    graph.add((distribution, DCAT.accessURL, _endpoint()))
+    graph.add((distribution, DCTERMS.license, URIRef(current_app.config["LICENSE"])))
+    graph.add((distribution, DCATAP.availability, AVAILABILITY.AVAILABLE))
 
 
 def _add_service(graph: Graph) -> None:
@@ -344,6 +427,9 @@ def _add_service(graph: Graph) -> None:
     dataset = _iri("sparql#dataset")
     graph.add((service, SD.endpoint, _endpoint()))
     graph.add((service, DCAT.endpointURL, _endpoint()))
+    # The service description is what the endpoint's URL answers without a query.
+    graph.add((service, DCAT.endpointDescription, _endpoint()))
+    graph.add((service, DCTERMS.license, URIRef(current_app.config["LICENSE"])))
     graph.add((_iri("sparql#default-graph"), VOID.triples, Literal(stats.triples)))
     config = current_app.config
     for term, value in (
@@ -402,7 +488,8 @@ def _description(ext: str | None, home: bool = False) -> Response:
     if media_type.key == "html":
         page = dataset_page(graph, DESCRIPTION.formats())
         chart = growth(get_store()) if home else ()
-        body = render_template("dataset.html", page=page, chart=chart, home=home)
+        schema = dataset_jsonld(graph, get_statistics().years, languages())
+        body = render_template("dataset.html", page=page, chart=chart, home=home, schema=schema)
     else:
         body = serialize_graph(graph, media_type)
     return DESCRIPTION.respond(Response(body, mimetype=media_type.mimetype), media_type)

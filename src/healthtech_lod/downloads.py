@@ -121,27 +121,33 @@ def _shapes(contents: Contents, output: IO[bytes]) -> None:
 
 @dataclass(frozen=True)
 class Spec:
-    """One file to prepare: its name, what it holds, its media type (before any
-    compression), whether it is gzipped and whether it dumps the whole dataset."""
+    """One file to prepare: its name, its title and a sentence on what it holds, its
+    media type (before any compression), whether it is gzipped and whether it dumps
+    the whole dataset."""
 
     name: str
     title: str
+    description: str
     mimetype: str
     write: Writer
     gzip: bool = False
     dump: bool = True
 
 
+UNION = "Every statement of the dataset once, the named graphs merged"
+QUADS = "Every statement of the dataset in the named graph of the source that states it"
 SPECS: tuple[Spec, ...] = (
     Spec(
         "healthtech-lod.ttl",
         "Whole dataset, union of all graphs (Turtle)",
+        f"{UNION}, as one Turtle file.",
         "text/turtle",
         _union_turtle,
     ),
     Spec(
         "healthtech-lod.ttl.gz",
         "Whole dataset, union of all graphs (Turtle, gzipped)",
+        f"{UNION}, as one Turtle file compressed with gzip.",
         "text/turtle",
         _union_turtle,
         gzip=True,
@@ -149,6 +155,7 @@ SPECS: tuple[Spec, ...] = (
     Spec(
         "healthtech-lod.trig.gz",
         "Whole dataset with its named graphs (TriG, gzipped)",
+        f"{QUADS}, as TriG compressed with gzip.",
         "application/trig",
         _dataset(ox.RdfFormat.TRIG),
         gzip=True,
@@ -156,6 +163,7 @@ SPECS: tuple[Spec, ...] = (
     Spec(
         "healthtech-lod.nq.gz",
         "Whole dataset with its named graphs (N-Quads, gzipped)",
+        f"{QUADS}, as N-Quads (one statement a line) compressed with gzip.",
         "application/n-quads",
         _dataset(ox.RdfFormat.N_QUADS),
         gzip=True,
@@ -163,11 +171,26 @@ SPECS: tuple[Spec, ...] = (
     Spec(
         "healthtech-lod.jsonld",
         "Whole dataset with its named graphs (JSON-LD)",
+        f"{QUADS}, as one JSON-LD document with its context inline.",
         "application/ld+json",
         _jsonld,
     ),
-    Spec("ontology.ttl", "The vocabulary (Turtle)", "text/turtle", _ontology, dump=False),
-    Spec("shapes.ttl", "The SHACL shapes (Turtle)", "text/turtle", _shapes, dump=False),
+    Spec(
+        "ontology.ttl",
+        "The vocabulary (Turtle)",
+        "The lht: vocabulary (OWL) that the data uses, as served at /def.",
+        "text/turtle",
+        _ontology,
+        dump=False,
+    ),
+    Spec(
+        "shapes.ttl",
+        "The SHACL shapes (Turtle)",
+        "The SHACL shapes that the data conforms to, as served at /shapes.",
+        "text/turtle",
+        _shapes,
+        dump=False,
+    ),
 )
 
 
@@ -177,6 +200,7 @@ class Download:
 
     name: str
     title: str
+    description: str
     mimetype: str
     gzip: bool
     dump: bool
@@ -236,7 +260,16 @@ def read_manifest(folder: Path) -> Manifest:
         digest, name = line.split("  ", 1)
         sums[name] = digest
     files = [
-        Download(s.name, s.title, s.mimetype, s.gzip, s.dump, _size(folder, s.name), sums[s.name])
+        Download(
+            s.name,
+            s.title,
+            s.description,
+            s.mimetype,
+            s.gzip,
+            s.dump,
+            _size(folder, s.name),
+            sums[s.name],
+        )
         for s in SPECS
     ]
     checksums = (folder / CHECKSUMS).read_bytes()
@@ -244,6 +277,7 @@ def read_manifest(folder: Path) -> Manifest:
         Download(
             CHECKSUMS,
             "SHA-256 checksums of the files above (sha256sum format)",
+            "The SHA-256 digest of every other file, for sha256sum -c.",
             "text/plain",
             gzip=False,
             dump=False,

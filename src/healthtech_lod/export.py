@@ -20,6 +20,9 @@ URL they answer with a suffix no URL can have (slugs have no dot):
   ``browse/{class}[.page-N][.{lang}].{html,json}`` (``/browse/{class}[?page=N]``),
   ``_errors/404.*`` (the 404 answer in each error format).
 
+``robots.txt``, ``sitemap.xml`` and any ``sitemap-{n}.xml`` are written for the
+public base URL, at their own names.
+
 ``nginx.conf`` routes every URL to its file explicitly (anything else is 404), so
 these files are never served at their own names. Header values that name URLs
 (``Link``, ``Content-Location``) are taken from the live responses and checked, for
@@ -44,6 +47,7 @@ from flask.testing import FlaskClient
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.test import TestResponse
 
+from . import crawlers
 from .app import CORS_EXPOSED, CORS_METHODS, create_app
 from .description import DESCRIPTION
 from .downloads import get_manifest
@@ -285,7 +289,16 @@ class _Writer:
         for slug in sources:
             self.family(BY_FAMILY["source"], slug)
         self.site.documents = len(entities) + len(sources)
+        self.crawlers()
         self.stamp()
+
+    def crawlers(self) -> None:
+        """/robots.txt, /sitemap.xml and, past its limit, the numbered sitemaps."""
+        self.save("robots.txt", self.get("/robots.txt"))
+        self.save("sitemap.xml", self.get("/sitemap.xml"))
+        count = self.app.extensions[crawlers.EXTENSION].count
+        for number in range(1, count + 1) if count > 1 else ():
+            self.save(f"sitemap-{number}.xml", self.get(f"/sitemap-{number}.xml"))
 
     def family(self, family: Family, slug: str | None) -> list[Path]:
         """Every ``.ext`` variant of one document (its page in every language), and
@@ -808,8 +821,16 @@ http {{""",
     def _files(self) -> None:
         site = self.site
         license_link = _quote(f'<{site.license}>; rel="license"')
-        self.add("\n# The JSON-LD context, the style sheet, the downloads.", 2)
+        self.add("\n# The JSON-LD context, robots.txt, sitemaps, style sheet, downloads.", 2)
         self.add("location = /context.jsonld {", 2)
+        self._common(3)
+        self._cache()
+        self.add(f"add_header Link {license_link};", 3)
+        self.add("}\nlocation = /robots.txt {", 2)
+        self._common(3)
+        self._cache()
+        self.add(f"add_header Link {license_link};", 3)
+        self.add("}\nlocation ~ " + _quote(r"^/sitemap(?:-[0-9]+)?\.xml$") + " {", 2)
         self._common(3)
         self._cache()
         self.add(f"add_header Link {license_link};", 3)

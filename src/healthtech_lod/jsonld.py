@@ -14,7 +14,7 @@ relative references such as ``"voicemed"``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import pyoxigraph as ox
 from pyld import jsonld
 
-from .namespaces import RDF, SCHEMA
+from .namespaces import DCTERMS, RDF, RDFS, SCHEMA, SKOS
 from .rdf import Statement, triples
 
 CONTEXT_PATH = Path(__file__).with_name("context.jsonld")
@@ -132,25 +132,88 @@ def _refuse_remote_documents(url: str, options: dict[str, Any] | None = None) ->
 
 SCHEMA_ORG = str(SCHEMA)
 RDF_TYPE = ox.NamedNode(str(RDF.type))
+SCHEMA_NAME = ox.NamedNode(SCHEMA_ORG + "name")
+#: What names a resource, by precedence (as on its page).
+NAMES = tuple(ox.NamedNode(str(p)) for p in (RDFS.label, SKOS.prefLabel, DCTERMS.title))
 
 
 def embedded(
-    statements: Iterable[Statement], iri: str, schema_types: Iterable[str]
+    statements: Iterable[Statement],
+    iri: str,
+    schema_types: Mapping[str, Iterable[str]],
+    languages: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The entity's own statements for a page's ``<script type="application/ld+json">``:
-    compacted with schema.org as the vocabulary, so that search engines read them,
-    and typed with the schema.org classes its classes refine (``schema_types``)."""
+    """The entity's own statements for a page's ``<script type="application/ld+json">``,
+    compacted with schema.org as the vocabulary so that search engines read them.
+
+    The entity and every resource it links to are typed with the schema.org classes
+    their classes refine (``schema_types``, by IRI) and named: ``schema:name`` is their
+    label (rdfs:label, skos:prefLabel, dcterms:title) in the first of ``languages``
+    that has one, the page's language being the first. A linked resource is embedded
+    as a node with its types and name (an event's ``location`` is a Place with a
+    name, not a bare IRI); blank-node values with their statements."""
     subject = ox.NamedNode(iri)
-    own: list[Statement] = [*triples(s for s in statements if s.subject == subject)]
-    own += [ox.Triple(subject, RDF_TYPE, ox.NamedNode(t)) for t in schema_types]
-    expanded = _expand(own)
+    known = triples(statements)
+    own = [t for t in known if t.subject == subject]
+    linked = {
+        t.object for t in own if isinstance(t.object, ox.NamedNode) and t.predicate != RDF_TYPE
+    }
+    kept = [*own, *_blank_values(known, own)]
+    for node in (subject, *sorted(linked, key=str)):
+        kept += [
+            ox.Triple(node, RDF_TYPE, ox.NamedNode(t)) for t in schema_types.get(node.value, ())
+        ]
+        kept += _name(known, node, languages)
     prefixes = {k: v for k, v in context_document()["@context"].items() if _is_prefix(k, v)}
-    context = {**prefixes, "@vocab": SCHEMA_ORG}
-    compacted: dict[str, Any] = jsonld.compact(
-        expanded, context, {"documentLoader": _refuse_remote_documents}
+    context: dict[str, Any] = {**prefixes, "@vocab": SCHEMA_ORG}
+    if languages:
+        context["@language"] = languages[0]
+    framed: dict[str, Any] = jsonld.frame(
+        _expand(triples(kept)),
+        {"@context": context, "@id": iri},
+        {"documentLoader": _refuse_remote_documents, "embed": "@always"},
     )
-    compacted["@context"] = context
-    return compacted
+    framed["@context"] = context
+    return framed
+
+
+def _blank_values(known: Sequence[ox.Triple], own: Sequence[ox.Triple]) -> list[ox.Triple]:
+    """The statements of the blank nodes that ``own`` reaches, to the end."""
+    found: list[ox.Triple] = []
+    pending = [t.object for t in own if isinstance(t.object, ox.BlankNode)]
+    seen: set[ox.BlankNode] = set()
+    while pending:
+        node = pending.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for t in known:
+            if t.subject == node:
+                found.append(t)
+                if isinstance(t.object, ox.BlankNode):
+                    pending.append(t.object)
+    return found
+
+
+def _name(
+    known: Sequence[ox.Triple], node: ox.NamedNode, languages: Sequence[str]
+) -> list[ox.Triple]:
+    """``schema:name`` from the node's label, unless it has a name of its own."""
+    if any(t.subject == node and t.predicate == SCHEMA_NAME for t in known):
+        return []
+    for predicate in NAMES:
+        found = [
+            t.object
+            for t in known
+            if t.subject == node and t.predicate == predicate and isinstance(t.object, ox.Literal)
+        ]
+        for lang in (*languages, None):
+            for literal in found:
+                if literal.language == lang:
+                    return [ox.Triple(node, SCHEMA_NAME, literal)]
+        if found:
+            return [ox.Triple(node, SCHEMA_NAME, found[0])]
+    return []
 
 
 def _expand(statements: Iterable[Statement]) -> list[dict[str, Any]]:

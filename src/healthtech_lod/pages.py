@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import current_app, request
 
+from . import jsonld
 from .namespaces import DCTERMS, PREFIXES, RDF, RDFS, SCHEMA, SKOS
 from .negotiation import language, languages
 from .store import DatasetStore
@@ -56,10 +58,11 @@ class Property:
 
 @dataclass(frozen=True)
 class Format:
-    """A link to one format of the page's document."""
+    """A link to one format of the page's document, with its media type."""
 
     label: str
     href: str
+    mimetype: str
 
 
 @dataclass(frozen=True)
@@ -206,6 +209,18 @@ def page_context() -> dict[str, object]:
 
 
 # --- entity pages ------------------------------------------------------------
+
+
+def embedded_data(
+    store: DatasetStore, iri: ox.NamedNode, quads: Sequence[ox.Quad]
+) -> dict[str, Any]:
+    """The schema.org JSON-LD that the page of ``iri`` embeds for search engines: its
+    statements, it and the resources it links to typed with their schema.org classes
+    and named in the page's languages."""
+    linked = {q.object for q in quads if q.subject == iri and isinstance(q.object, ox.NamedNode)}
+    linked -= {q.object for q in quads if q.subject == iri and q.predicate == TYPE}
+    types = {node.value: store.schema_types(node) for node in (iri, *linked)}
+    return jsonld.embedded(quads, iri.value, types, languages())
 
 
 def entity_page(store: DatasetStore, iri: ox.NamedNode, quads: Sequence[ox.Quad]) -> EntityPage:

@@ -12,9 +12,8 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, url_for
 from werkzeug.routing import BaseConverter
 
-from . import jsonld
 from .negotiation import DOCUMENT_OFFERS
-from .pages import entity_page
+from .pages import embedded_data, entity_page
 from .responses import Link, Variants, described, serialize
 from .store import get_store
 
@@ -77,7 +76,7 @@ def _document(iri: ox.NamedNode, variants: Variants, ext: str | None) -> Respons
     quads = store.describe(iri)
     if media_type.key == "html":
         page = entity_page(store, iri, quads)
-        data = jsonld.embedded(quads, iri.value, store.schema_types(iri))
+        data = embedded_data(store, iri, quads)
         body = render_template("entity.html", page=page, formats=variants.formats(), data=data)
     else:
         document = iri.value.replace("/id/", "/doc/", 1)

@@ -158,7 +158,7 @@ class Variants:
         ]
 
     def formats(self) -> tuple[Format, ...]:
-        return tuple(Format(m.label, self.url(m)) for m in self.media_types())
+        return tuple(Format(m.label, self.url(m), m.mimetype) for m in self.media_types())
 
     def media_types(self) -> list[MediaType]:
         return [BY_KEY[key] for key in self.offers]

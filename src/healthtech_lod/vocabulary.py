@@ -8,13 +8,15 @@ its HTML page anchors each term at its local name.
 from __future__ import annotations
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, render_template
+from flask import Blueprint, Response, current_app, render_template, url_for
+from rdflib import URIRef
 
 from . import jsonld
-from .description import get_statistics
+from .description import document_graph, get_statistics
 from .namespaces import GRAPH
 from .negotiation import BY_KEY
 from .pages import ontology_page
+from .rdf import from_rdflib
 from .responses import Variants, cacheable, serialize
 from .store import get_store
 
@@ -41,7 +43,9 @@ def ontology(ext: str | None = None) -> Response:
         page = ontology_page(store, graph, iri, uses)
         body = render_template("ontology.html", page=page, formats=ONTOLOGY.formats())
     else:
-        body = serialize(store.graph_quads(graph), media_type)
+        topic = URIRef(current_app.config["BASE_URI"] + "def")
+        document = document_graph(url_for("vocabulary.ontology", _external=True), topic)
+        body = serialize([*store.graph_quads(graph), *from_rdflib(document)], media_type)
     return ONTOLOGY.respond(Response(body, mimetype=media_type.mimetype), media_type)
 
 
