@@ -81,6 +81,16 @@ def entity_pages(data: Graph) -> Iterator[tuple[URIRef, str]]:
             yield subject, f"/doc/{local}"
 
 
+def without_self_description(served: Graph, document: str) -> Graph:
+    """``served`` less the five statements a document makes about itself (type, topic,
+    license, dataset, modified); asserts they are there."""
+    about = set(served.triples((URIRef(document), None, None)))
+    assert len(about) == 5, f"{document}: type, topic, license, dataset, modified: {about}"
+    for triple in about:
+        served.remove(triple)
+    return served
+
+
 def union(dataset: Dataset) -> Graph:
     graph = Graph()
     for s, p, o, _ in dataset.quads((None, None, None, None)):

@@ -413,7 +413,9 @@ def test_service_description(client: FlaskClient) -> None:
     assert URIRef("http://www.w3.org/ns/formats/SPARQL_Results_CSV") in formats
     dataset = graph.value(service, SD.defaultDataset)
     default = graph.value(dataset, SD.defaultGraph)
-    comment = Literal("the default graph is the union of all named graphs", lang="en")
+    comment = Literal(
+        "the default graph is the set union of all named graphs: each triple once", lang="en"
+    )
     assert (default, RDFS.comment, comment) in graph
     names = {graph.value(n, SD.name) for n in graph.objects(dataset, SD.namedGraph)}
     assert names == {GRAPH[n] for n in ("alpha", "beta", "ontology", "reference", "sources")}

@@ -3,9 +3,11 @@
 The layout is the contract between the repository and every consumer (the
 validator, the service, the build):
 
-- ``ontology/*.ttl``    -> ``graph/ontology``
+- ``ontology/*.ttl``    -> ``graph/ontology``, except the labels of other
+  vocabularies' terms, ``ontology/reused-terms.ttl`` -> ``graph/reused-terms``
+  (they name those terms for the pages; they are not part of our vocabulary)
 - ``data/{slug}.ttl``   -> ``graph/{slug}`` (one per source document, plus
-  ``reference`` and ``queries``)
+  ``reference``, ``queries`` and ``links``)
 - ``seeds/sources.ttl`` -> ``graph/sources``
 - ``shapes/*.ttl`` are the SHACL shapes; they are not part of the dataset.
 
@@ -26,6 +28,9 @@ from rdflib import Dataset, Graph, URIRef
 from .namespaces import GRAPH
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+
+#: Files of ontology/ that fill a graph of their own, named after the file.
+OWN_GRAPH = frozenset({"reused-terms"})
 
 
 class DatasetSyntaxError(Exception):
@@ -52,7 +57,10 @@ class DatasetFile:
 
 def dataset_files(root: Path = REPO_ROOT) -> list[DatasetFile]:
     """The dataset's files in a stable order: ontology, data, sources."""
-    files = [DatasetFile(p, str(GRAPH["ontology"])) for p in sorted(root.glob("ontology/*.ttl"))]
+    files = [
+        DatasetFile(p, str(GRAPH[p.stem if p.stem in OWN_GRAPH else "ontology"]))
+        for p in sorted(root.glob("ontology/*.ttl"))
+    ]
     files += [DatasetFile(p, str(GRAPH[p.stem])) for p in sorted(root.glob("data/*.ttl"))]
     sources = root / "seeds" / "sources.ttl"
     if sources.exists():
