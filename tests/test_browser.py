@@ -65,8 +65,9 @@ def page(browser: Browser, base: str) -> Iterator[Page]:
 def test_home_chart_points_link_to_their_sources(page: Page, base: str) -> None:
     page.goto(base + "/")
     points = page.locator("#growth svg a.point")
-    assert points.count() >= 7
-    assert page.locator("#growth svg a.point.conflict").count() >= 2
+    # The dated figures: 2 company counts and 2 employee counts. The 2026 article's figures
+    # are undated (issue 16) and its conflicting company counts have no year to be drawn at.
+    assert points.count() >= 4
     box = points.first.locator("circle").bounding_box()
     assert box is not None and box["width"] > 0, "the chart is drawn"
     points.first.locator("circle").click()

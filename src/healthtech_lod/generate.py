@@ -763,6 +763,11 @@ def _org_places(eco: Ecosystem, g: SourceGraph, org: Org) -> Iterator[Statement]
         yield s, L["targetMarket"], g.use(eco.reference.places[market].iri)
 
 
+def _partnership(org: Org) -> ox.NamedNode:
+    """lht:partner is for organisations; a data infrastructure works with (collaboratesWith)."""
+    return L["collaboratesWith"] if org.kind is DATA_INFRA else L["partner"]
+
+
 def _org_links(eco: Ecosystem, org: Org) -> Iterator[Statement]:
     rng, s = org.rng, org.iri
     if org.kind is UNIT:
@@ -770,7 +775,7 @@ def _org_links(eco: Ecosystem, org: Org) -> Iterator[Statement]:
         yield s, S["parentOrganization"], eco.org(parent).iri
     if org.kind is DATA_INFRA:
         for partner in rng.sample(range(eco.size), 3):
-            yield s, L["partner"], eco.org(partner).iri
+            yield s, _partnership(eco.org(partner)), eco.org(partner).iri
     if org.kind is not CLUSTER and rng.random() < 0.3:
         yield s, S["memberOf"], eco.org(eco.find((CLUSTER,), rng.randrange(eco.size))).iri
     other = rng.randrange(eco.size)
@@ -991,7 +996,7 @@ def _news(eco: Ecosystem, g: SourceGraph, org: Org) -> Iterator[Statement]:
     yield from _milestones(eco, g, org)
     if org.rng.random() < 0.35:
         project = org.rng.choice(eco.projects)
-        yield _id(project.slug), L["partner"], g.mention("org", org.iri, org.index)
+        yield _id(project.slug), _partnership(org), g.mention("org", org.iri, org.index)
     if org.rng.random() < 0.08:
         yield from _event(eco, g, org)
 
