@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from pyld import jsonld
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, XSD
+from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from healthtech_lod import downloads
 from healthtech_lod.dataset import REPO_ROOT, load_rdflib
@@ -139,3 +139,17 @@ def test_typed_values_survive_the_embedding(real_client: FlaskClient) -> None:
     document = embedded(real_client.get("/doc/voicemed", headers={"Accept": BROWSER}).text)
     graph = as_graph(document)
     assert (ID["voicemed"], SCHEMA.foundingDate, Literal("2020", datatype=XSD.gYear)) in graph
+
+
+def test_links_out_are_plain_urls_as_search_engines_read_them(
+    real_client: FlaskClient, data: Graph
+) -> None:
+    """graph/links' websites and identifiers: ``url`` and ``sameAs`` (schema.org's, not
+    owl:sameAs) as URL strings, as Google's structured-data rules want them."""
+    lih = ID["luxembourg-institute-of-health"]
+    page = real_client.get("/doc/luxembourg-institute-of-health", headers={"Accept": BROWSER})
+    document = embedded(page.text)
+    assert document["url"] == str(data.value(lih, SCHEMA.url))
+    same = {str(o) for o in data.objects(lih, OWL.sameAs)}
+    assert same and set(as_list(document["sameAs"])) == same
+    assert "owl:sameAs" not in document

@@ -158,7 +158,7 @@ def embedded(
     linked = {
         t.object for t in own if isinstance(t.object, ox.NamedNode) and t.predicate != RDF_TYPE
     }
-    kept = [*own, *_blank_values(known, own)]
+    kept = [*(_for_search_engines(t) for t in own), *_blank_values(known, own)]
     for node in (subject, *sorted(linked, key=str)):
         kept += [
             ox.Triple(node, RDF_TYPE, ox.NamedNode(t)) for t in schema_types.get(node.value, ())
@@ -166,6 +166,7 @@ def embedded(
         kept += _name(known, node, languages)
     prefixes = {k: v for k, v in context_document()["@context"].items() if _is_prefix(k, v)}
     context: dict[str, Any] = {**prefixes, "@vocab": SCHEMA_ORG}
+    context |= {term: {"@type": "@id"} for term in ("url", "sameAs")}  # plain URL strings
     if languages:
         context["@language"] = languages[0]
     framed: dict[str, Any] = jsonld.frame(
@@ -175,6 +176,17 @@ def embedded(
     )
     framed["@context"] = context
     return framed
+
+
+def _for_search_engines(triple: ox.Triple) -> ox.Triple:
+    """``triple`` with owl:sameAs said as schema:sameAs, the property search engines read."""
+    if triple.predicate == OWL_SAME_AS:
+        return ox.Triple(triple.subject, SCHEMA_SAME_AS, triple.object)
+    return triple
+
+
+OWL_SAME_AS = ox.NamedNode("http://www.w3.org/2002/07/owl#sameAs")
+SCHEMA_SAME_AS = ox.NamedNode(SCHEMA_ORG + "sameAs")
 
 
 def _blank_values(known: Sequence[ox.Triple], own: Sequence[ox.Triple]) -> list[ox.Triple]:
