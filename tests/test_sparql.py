@@ -596,6 +596,19 @@ def test_a_query_past_its_time_limit_is_503_on_the_page_too(client: FlaskClient)
     assert "limit of 0.5 seconds" in error.split("</p>")[0]
 
 
+def test_a_timeout_too_short_to_meet_is_raised_to_the_floor(client: FlaskClient) -> None:
+    """timeout=0.000001 would kill and respawn a query worker for any query; it is
+    raised to MIN_QUERY_TIMEOUT, so a quick query still gets its answer."""
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"  # some ms, not 0.5 s
+    response = client.get(
+        "/sparql",
+        query_string={"query": query, "timeout": "0.000001"},
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert response.status_code == 200, response.text
+    assert len(response.get_json()["results"]["bindings"]) == 1
+
+
 @pytest.mark.parametrize("timeout", ["0", "-1", "soon", "nan", "inf", "1e999"])
 def test_a_timeout_that_is_not_a_positive_number_is_400(client: FlaskClient, timeout: str) -> None:
     response = client.get("/sparql", query_string={"query": "ASK {}", "timeout": timeout})

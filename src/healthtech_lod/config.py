@@ -39,6 +39,8 @@ DEFAULTS: dict[str, Any] = {
     # Seconds a SPARQL query may run; past it, its query worker process is killed and
     # replaced and the client gets 503. A client may ask for less with ?timeout=.
     "QUERY_TIMEOUT": 30,
+    # The shortest limit a client's timeout= may set (seconds).
+    "MIN_QUERY_TIMEOUT": 0.5,
     # Query worker processes per service process: the queries one process runs at once.
     "QUERY_WORKERS": 2,
     # Seconds a query waits for a free query worker before 503 with Retry-After.

@@ -341,9 +341,11 @@ def _checked(text: str) -> str:
 
 def _timeout(asked: str | None) -> float:
     """QUERY_TIMEOUT, or the shorter limit a client asks for with ``timeout=``
-    (seconds); a longer one is cut to QUERY_TIMEOUT. Aborts 400 for a value that
-    is not a positive number."""
+    (seconds); a longer one is cut to QUERY_TIMEOUT, a shorter one than
+    MIN_QUERY_TIMEOUT raised to it (a limit nothing can meet would only kill and
+    respawn a query worker). Aborts 400 for a value that is not a positive number."""
     limit = float(current_app.config["QUERY_TIMEOUT"])
+    floor = min(float(current_app.config["MIN_QUERY_TIMEOUT"]), limit)
     if asked is None or not asked.strip():
         return limit
     try:
@@ -352,7 +354,7 @@ def _timeout(asked: str | None) -> float:
         seconds = math.nan
     if not math.isfinite(seconds) or seconds <= 0:
         abort(400, f"timeout must be a positive number of seconds, not {asked[:40]!r}.")
-    return min(seconds, limit)
+    return min(max(seconds, floor), limit)
 
 
 def _graphs(params: MultiDict[str, str], name: str) -> list[ox.NamedNode] | None:
