@@ -22,6 +22,8 @@ def test_health(app: Flask, client: FlaskClient) -> None:
     store = app.extensions["healthtech_lod"]
     assert body["dataset"]["version"] == store.version.digest
     assert body["dataset"]["triples"] > 0
+    assert body["store"] in {"embedded", "memory"}
+    assert "/" not in body["store"], "/health never discloses a folder"
 
 
 class Records(logging.Handler):

@@ -46,7 +46,7 @@ def health() -> Response:
             "modified": store.version.modified.isoformat(),
             "triples": get_statistics().triples,
         },
-        "store": _where(store),
+        "store": _kind(store),
         "query_workers": current_app.config["QUERY_WORKERS"],
     }
     response = Response(json.dumps(body), status=code, mimetype="application/json")
@@ -54,12 +54,13 @@ def health() -> Response:
     return response
 
 
-def _where(store: DatasetStore) -> str:
-    """The store's folder, or the endpoint of a SPARQL backend."""
-    endpoint = getattr(store.store, "endpoint", None)
-    if endpoint is not None:
-        return f"sparql:{endpoint}"
-    return str(store.path) if store.path else "memory"
+def _kind(store: DatasetStore) -> str:
+    """What kind of store answers: ``embedded`` (Oxigraph on disk), ``memory`` or
+    ``sparql`` (a backend). Never its path or address: /health is public, and
+    which folder or host holds the data is the operator's business."""
+    if getattr(store.store, "endpoint", None) is not None:
+        return "sparql"
+    return "embedded" if store.path else "memory"
 
 
 def note_query(**fields: Any) -> None:
