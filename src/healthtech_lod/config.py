@@ -51,6 +51,13 @@ DEFAULTS: dict[str, Any] = {
     # SPARQL queries per client address and minute, per service process (429 beyond);
     # 0 turns the limit off.
     "RATE_LIMIT": 120,
+    # Seconds a client has to send a whole request (headers and body) once the
+    # service waits for it; past it the connection is closed (408 if it had begun).
+    # `serve` gathers requests in its event loop (front.py), so a slow client holds a
+    # socket, never a request thread.
+    "REQUEST_TIMEOUT": 10,
+    # Bytes of request line and headers at most (431 beyond).
+    "MAX_HEADER_BYTES": 32 * 1024,
     # Request threads per gunicorn worker: pages keep being served while queries run.
     "SERVER_THREADS": 4,
     # Bytes of SPARQL answers kept per service process for repeated queries (LRU).

@@ -70,8 +70,10 @@ def run(
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
-        # Threads, so that pages are served while a thread waits on a query worker.
-        "worker_class": "gthread",
+        # gthread's threads, so that pages are served while a thread waits on a query
+        # worker; requests gathered whole by its event loop, so that no slow client
+        # holds a thread (front.py).
+        "worker_class": "healthtech_lod.front.BufferingWorker",
         "threads": resolved["SERVER_THREADS"],
         # A last resort: query workers stop runaway queries at QUERY_TIMEOUT.
         "timeout": resolved["QUERY_TIMEOUT"] + 30,

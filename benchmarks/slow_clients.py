@@ -1,0 +1,146 @@
+"""Slow clients against the default `serve`: does anyone else still get an answer?
+
+Starts `healthtech-lod serve` (default settings: 2 workers × 4 threads) on the
+repository's data, opens SOCKETS slow connections of one kind, and times `/health`
+and a small SPARQL query (an ASK) from another client while they are open:
+
+- ``headers``: a request line, then one header line every 2 s, never finished;
+- ``body``: a POST announcing 60 000 bytes, sending 10 bytes every 2 s;
+- ``idle``: connected, sending nothing.
+
+    .venv/bin/python benchmarks/slow_clients.py --sockets 200 --kind headers
+
+Prints one line per kind with the median and worst latency of the other client.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+COMMAND = Path(sys.executable).with_name("healthtech-lod")
+ASK = "ASK { ?s ?p ?o }"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start(folder: Path) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    env = {**os.environ, "HEALTHTECH_LOD_STORE_CACHE_DIR": str(folder / "stores")}
+    process = subprocess.Popen(
+        [str(COMMAND), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1).read()
+            return process, port
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("the server did not start")
+
+
+def trickle(port: int, kind: str, stop: threading.Event) -> None:
+    sock = socket.create_connection(("127.0.0.1", port))
+    try:
+        if kind == "headers":
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            while not stop.wait(2):
+                sock.sendall(b"X-Slow: 1\r\n")
+        elif kind == "body":
+            sock.sendall(
+                b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/x-www-form-urlencoded\r\n"
+                b"Content-Length: 60000\r\n\r\nquery="
+            )
+            while not stop.wait(2):
+                sock.sendall(b"%20%20%20%20")
+        else:
+            stop.wait()
+    except OSError:
+        pass  # the server closed it: that is the point
+    finally:
+        sock.close()
+
+
+def timed(url: str) -> float:
+    began = time.perf_counter()
+    try:
+        urllib.request.urlopen(url, timeout=30).read()
+    except OSError:
+        return float("inf")
+    return time.perf_counter() - began
+
+
+def attack(port: int, kind: str, sockets: int, seconds: float) -> dict[str, float]:
+    stop = threading.Event()
+    threads = [
+        threading.Thread(target=trickle, args=(port, kind, stop), daemon=True)
+        for _ in range(sockets)
+    ]
+    for thread in threads:
+        thread.start()
+    time.sleep(3)  # every slow socket has sent its first bytes
+    base = f"http://127.0.0.1:{port}"
+    ask = f"{base}/sparql?" + urllib.parse.urlencode({"query": ASK})
+    latencies: list[float] = []
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        latencies.append(timed(f"{base}/health"))
+        latencies.append(timed(ask))
+        time.sleep(0.2)
+    stop.set()
+    return {
+        "median_ms": statistics.median(latencies) * 1000,
+        "worst_ms": max(latencies) * 1000,
+        "requests": len(latencies),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sockets", type=int, default=200)
+    parser.add_argument("--kind", choices=["headers", "body", "idle", "all"], default="all")
+    parser.add_argument("--seconds", type=float, default=10)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        process, port = start(Path(folder))
+        try:
+            quiet = attack(port, "idle", 0, 3)
+            print(
+                f"no attack: median {quiet['median_ms']:.1f} ms, worst {quiet['worst_ms']:.1f} ms"
+            )
+            kinds = ["headers", "body", "idle"] if args.kind == "all" else [args.kind]
+            for kind in kinds:
+                figures = attack(port, kind, args.sockets, args.seconds)
+                print(
+                    f"{args.sockets} slow sockets ({kind}): others' median "
+                    f"{figures['median_ms']:.1f} ms, worst {figures['worst_ms']:.1f} ms "
+                    f"over {figures['requests']} requests"
+                )
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
