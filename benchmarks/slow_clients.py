@@ -6,7 +6,8 @@ and a small SPARQL query (an ASK) from another client while they are open:
 
 - ``headers``: a request line, then one header line every 2 s, never finished;
 - ``body``: a POST announcing 60 000 bytes, sending 10 bytes every 2 s;
-- ``idle``: connected, sending nothing.
+- ``idle``: connected, sending nothing;
+- ``readers``: asking for a 27 MB SPARQL JSON answer, never reading it.
 
     .venv/bin/python benchmarks/slow_clients.py --sockets 200 --kind headers
 
@@ -31,6 +32,8 @@ from pathlib import Path
 
 COMMAND = Path(sys.executable).with_name("healthtech-lod")
 ASK = "ASK { ?s ?p ?o }"
+#: 50 000 rows of every pair of statements: 27 MB as SPARQL JSON on the real data.
+BIG = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } LIMIT 50000"
 
 
 def free_port() -> int:
@@ -60,7 +63,10 @@ def start(folder: Path) -> tuple[subprocess.Popen[bytes], int]:
 
 
 def trickle(port: int, kind: str, stop: threading.Event) -> None:
-    sock = socket.create_connection(("127.0.0.1", port))
+    sock = socket.socket()
+    if kind == "readers":  # a small window: the server cannot hand the answer to the kernel
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", port))
     try:
         if kind == "headers":
             sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
@@ -74,6 +80,13 @@ def trickle(port: int, kind: str, stop: threading.Event) -> None:
             )
             while not stop.wait(2):
                 sock.sendall(b"%20%20%20%20")
+        elif kind == "readers":
+            query = urllib.parse.quote(BIG)
+            sock.sendall(
+                f"GET /sparql?query={query} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                "Accept: application/sparql-results+json\r\n\r\n".encode()
+            )
+            stop.wait()
         else:
             stop.wait()
     except OSError:
@@ -99,7 +112,7 @@ def attack(port: int, kind: str, sockets: int, seconds: float) -> dict[str, floa
     ]
     for thread in threads:
         thread.start()
-    time.sleep(3)  # every slow socket has sent its first bytes
+    time.sleep(6)  # every slow socket has sent its request, and its answer was made
     base = f"http://127.0.0.1:{port}"
     ask = f"{base}/sparql?" + urllib.parse.urlencode({"query": ASK})
     latencies: list[float] = []
@@ -119,7 +132,9 @@ def attack(port: int, kind: str, sockets: int, seconds: float) -> dict[str, floa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sockets", type=int, default=200)
-    parser.add_argument("--kind", choices=["headers", "body", "idle", "all"], default="all")
+    parser.add_argument(
+        "--kind", choices=["headers", "body", "idle", "readers", "all"], default="all"
+    )
     parser.add_argument("--seconds", type=float, default=10)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
@@ -129,7 +144,7 @@ def main() -> None:
             print(
                 f"no attack: median {quiet['median_ms']:.1f} ms, worst {quiet['worst_ms']:.1f} ms"
             )
-            kinds = ["headers", "body", "idle"] if args.kind == "all" else [args.kind]
+            kinds = ["headers", "body", "idle", "readers"] if args.kind == "all" else [args.kind]
             for kind in kinds:
                 figures = attack(port, kind, args.sockets, args.seconds)
                 print(

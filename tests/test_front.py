@@ -7,6 +7,7 @@ against sockets this test opens and trickles itself.
 from __future__ import annotations
 
 import http.client
+import json
 import socket
 import threading
 import urllib.parse
@@ -17,7 +18,7 @@ import pytest
 from conftest import FIXTURES
 from server import serving
 
-from healthtech_lod.front import frame
+from healthtech_lod.front import Budget, Held, frame
 
 LIMITS = {"max_header_bytes": 1024, "max_body_bytes": 100}
 GET = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -84,12 +85,61 @@ def test_what_is_malformed_is_left_to_gunicorn() -> None:
         assert frame(post(b"", bad), **LIMITS).complete
 
 
+# -- answers held for the loop ------------------------------------------------------
+
+
+def test_an_answer_is_held_in_memory_then_spooled_within_the_budget() -> None:
+    left, right = socket.socketpair()
+    with left, right:
+        budget = Budget(100)
+        held = Held(left, memory=10, budget=budget, stall=1)
+        held.sendall(b"0123456789")
+        held.sendall(b"a" * 50)
+        assert budget.used == 50
+        output = held.take()
+        assert output.head == b"0123456789"
+        output.spool.seek(0)
+        assert output.spool.read() == b"a" * 50
+        output.spool.close()
+        right.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            right.recv(1)  # nothing reached the socket: the loop sends it
+
+
+def test_past_the_budget_the_thread_sends_what_it_held_first() -> None:
+    left, right = socket.socketpair()
+    with left, right:
+        budget = Budget(20)
+        held = Held(left, memory=10, budget=budget, stall=1)
+        held.sendall(b"0123456789")
+        held.sendall(b"b" * 20)
+        held.sendall(b"c" * 30)  # no room: everything goes out, in order
+        assert budget.used == 0
+        received = b""
+        while len(received) < 60:
+            received += right.recv(100)
+        assert received == b"0123456789" + b"b" * 20 + b"c" * 30
+
+
+def test_a_client_that_stops_reading_a_sent_answer_is_dropped() -> None:
+    left, right = socket.socketpair()
+    with left, right:
+        held = Held(left, memory=0, budget=Budget(0), stall=0.2)
+        with pytest.raises(BrokenPipeError):
+            held.sendall(b"x" * 50_000_000)  # far more than the socket buffers take
+
+
 # -- a real server ------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    settings = {"REQUEST_TIMEOUT": "3", "MAX_CONTENT_LENGTH": "4096"}
+    settings = {
+        "REQUEST_TIMEOUT": "3",
+        "MAX_CONTENT_LENGTH": "4096",
+        "SEND_TIMEOUT": "2",
+        "RESPONSE_BUFFER_BYTES": "65536",
+    }
     with serving(FIXTURES, tmp_path_factory.mktemp("front"), settings, workers=2) as base:
         yield base
 
@@ -227,3 +277,45 @@ def test_expect_continue_gets_its_interim_answer(server: str) -> None:
         while chunk := sock.recv(65536):
             answer += chunk
     assert b"HTTP/1.1 200 " in answer
+
+
+#: About 20 MB as SPARQL JSON over the fixture data: more than any socket buffers.
+BIG = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } LIMIT 20000"
+
+
+def ask_big(base: str) -> socket.socket:
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a small window
+    sock.connect(address(base))
+    query = urllib.parse.quote(BIG)
+    sock.sendall(
+        f"GET /sparql?query={query} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Accept: application/sparql-results+json\r\nConnection: close\r\n\r\n".encode()
+    )
+    return sock
+
+
+@pytest.mark.e2e
+def test_clients_that_do_not_read_their_answers_hold_no_thread(server: str) -> None:
+    readers = [ask_big(server) for _ in range(16)]
+    try:
+        # Without the loop sending answers, each of the 8 threads blocks writing
+        # to a client that never reads, and these wait behind them. The first
+        # waits for the answers to be made (about 200 MB written in all).
+        for timeout in (20, 2.5, 2.5, 2.5, 2.5):
+            with urllib.request.urlopen(f"{server}/health", timeout=timeout) as response:
+                assert response.status == 200
+    finally:
+        for sock in readers:
+            sock.close()
+
+
+@pytest.mark.e2e
+def test_a_slow_reader_gets_the_whole_answer(server: str) -> None:
+    with ask_big(server) as sock:
+        answer = b""
+        while chunk := sock.recv(4096):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 ")
+    assert len(json.loads(body)["results"]["bindings"]) == 20000

@@ -58,6 +58,17 @@ DEFAULTS: dict[str, Any] = {
     "REQUEST_TIMEOUT": 10,
     # Bytes of request line and headers at most (431 beyond).
     "MAX_HEADER_BYTES": 32 * 1024,
+    # Bytes of an answer held in memory for the event loop to send as the client reads
+    # it; the rest of a larger answer goes to a temporary file (below).
+    "RESPONSE_BUFFER_BYTES": 256 * 1024,
+    # Bytes of answers one gunicorn worker spools to temporary files at once, for slow
+    # readers; past it, a request thread sends its answer itself (SEND_TIMEOUT applies).
+    "RESPONSE_SPOOL_BYTES": 1024**3,
+    # Seconds a client may stop reading an answer before its connection is closed.
+    "SEND_TIMEOUT": 10,
+    # Connections one gunicorn worker holds at most (idle, slow or being answered);
+    # beyond it, new connections wait in the listen queue.
+    "WORKER_CONNECTIONS": 500,
     # Request threads per gunicorn worker: pages keep being served while queries run.
     "SERVER_THREADS": 4,
     # Bytes of SPARQL answers kept per service process for repeated queries (LRU).

@@ -14,12 +14,26 @@ memory without waiting on the network. A request must arrive within
 within ``MAX_HEADER_BYTES`` (else 431) and its body within ``MAX_CONTENT_LENGTH``
 (else 413, chunked or not). Slow or idle connections then cost a file descriptor
 and a buffer each, up to gunicorn's ``worker_connections``, and no thread.
+
+Answers go the other way the same: the thread writes into memory
+(``RESPONSE_BUFFER_BYTES``), then into a temporary file (up to
+``RESPONSE_SPOOL_BYTES`` per worker, all answers together), and the loop sends the
+bytes as the client takes them, so a client that reads slowly, or not at all,
+holds no thread either. Past the spool budget, a thread sends the answer itself,
+and a client that stops reading it for ``SEND_TIMEOUT`` seconds loses the
+connection; so does one that stops reading an answer the loop is sending.
 """
 
 from __future__ import annotations
 
 import errno
+import fcntl
+import os
 import selectors
+import struct
+import tempfile
+import termios
+import threading
 import time
 from dataclasses import dataclass, field
 from functools import partial
@@ -29,7 +43,14 @@ from gunicorn import http
 from gunicorn.workers.gthread import ThreadWorker
 
 #: Settings read from the app's configuration (config.py), with these fallbacks.
-FALLBACKS = {"REQUEST_TIMEOUT": 10.0, "MAX_HEADER_BYTES": 32 * 1024, "MAX_CONTENT_LENGTH": 65536}
+FALLBACKS = {
+    "REQUEST_TIMEOUT": 10.0,
+    "SEND_TIMEOUT": 10.0,
+    "MAX_HEADER_BYTES": 32 * 1024,
+    "MAX_CONTENT_LENGTH": 65536,
+    "RESPONSE_BUFFER_BYTES": 256 * 1024,
+    "RESPONSE_SPOOL_BYTES": 1024**3,
+}
 
 #: Bytes read from a socket at once.
 RECV_SIZE = 64 * 1024
@@ -55,12 +76,191 @@ class Reading:
     continued: bool = False  # "100 Continue" already sent
 
 
+class Budget:
+    """Bytes of answers a worker may spool to disk at once, shared by its threads."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+        self.lock = threading.Lock()
+
+    def reserve(self, size: int) -> bool:
+        with self.lock:
+            if self.used + size > self.limit:
+                return False
+            self.used += size
+            return True
+
+    def release(self, size: int) -> None:
+        with self.lock:
+            self.used -= size
+
+
+@dataclass(eq=False)
+class Output:
+    """An answer written by a thread: its first bytes in memory, the rest spooled."""
+
+    head: bytes = b""
+    spool: Any = None  # a temporary file, or None
+    spooled: int = 0
+
+
+@dataclass(eq=False)
+class Sending:
+    """An answer the loop sends as the client takes it."""
+
+    conn: Any
+    future: Any  # the thread's outcome, for gthread's finish_request
+    output: Output
+    deadline: float
+    head: memoryview = field(init=False)
+    offset: int = 0  # in the spool
+    handed: int = 0  # bytes given to the kernel
+    taken: int = 0  # bytes the client had taken from the kernel when last looked at
+
+    def __post_init__(self) -> None:
+        self.head = memoryview(self.output.head)
+
+
+class Held:
+    """The client's socket as the request thread sees it.
+
+    What the thread writes is held: in memory up to ``memory`` bytes, then in a
+    temporary file while the worker's spool ``budget`` lasts, for the event loop to
+    send as the client reads. Once the budget is spent, the thread sends itself,
+    first what it held, and a client that stops reading for ``stall`` seconds
+    loses the connection."""
+
+    def __init__(self, sock: Any, memory: int, budget: Budget, stall: float) -> None:
+        self.sock = sock
+        self.memory = memory
+        self.budget = budget
+        self.stall = stall
+        self.output = Output()
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.passing = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.sock, name)
+
+    def take(self) -> Output:
+        output, self.output = self.output, Output()
+        output.head = b"".join(self.chunks)
+        self.chunks, self.size = [], 0
+        if output.spool is not None:
+            output.spool.flush()
+        return output
+
+    def hold(self, data: bytes) -> bool:
+        """Hold ``data`` for the loop; False if there is no room left."""
+        if self.output.spool is None and self.size + len(data) <= self.memory:
+            self.chunks.append(data)
+            self.size += len(data)
+            return True
+        if not self.budget.reserve(len(data)):
+            return False
+        if self.output.spool is None:
+            self.output.spool = tempfile.TemporaryFile(prefix="healthtech-lod-answer-")
+        self.output.spool.write(data)
+        self.output.spooled += len(data)
+        return True
+
+    def sendall(self, data: Any) -> None:
+        data = bytes(data)
+        if self.passing or not self.hold(data):
+            self.pass_through()
+            self.guarded(self.sock.sendall, data)
+
+    def send(self, data: Any) -> int:
+        self.sendall(data)
+        return len(data)
+
+    def sendfile(self, file: Any, offset: int = 0, count: int | None = None) -> int:
+        if count is None:
+            count = os.fstat(file.fileno()).st_size - offset
+        file.seek(offset)
+        sent = 0
+        while not self.passing and sent < count:
+            data = file.read(min(count - sent, RECV_SIZE * 16))
+            if not data:
+                return sent
+            self.sendall(data)
+            sent += len(data)
+        if sent < count:
+            sent += int(self.guarded(self.sock.sendfile, file, offset + sent, count - sent))
+        return sent
+
+    def pass_through(self) -> None:
+        """From now on the thread sends, first what it held."""
+        if self.passing:
+            return
+        self.passing = True
+        self.sock.settimeout(self.stall)
+        output = self.take()
+        try:
+            if output.head:
+                self.guarded(self.sock.sendall, output.head)
+            if output.spool is not None:
+                self.guarded(self.sock.sendfile, output.spool, 0, output.spooled)
+        finally:
+            discard(output, self.budget)
+
+    def guarded(self, send: Any, *args: Any) -> Any:
+        try:
+            return send(*args)
+        except TimeoutError as error:  # the client stopped reading: gthread drops it quietly
+            raise BrokenPipeError(errno.EPIPE, "the client stopped reading") from error
+
+    def shutdown(self, how: int) -> None:
+        self.pass_through()
+        self.sock.shutdown(how)
+
+    def close(self) -> None:
+        try:
+            self.pass_through()
+        except OSError:
+            pass
+        self.sock.close()
+
+
+def discard(output: Output, budget: Budget) -> None:
+    """Give back what an answer held on disk."""
+    if output.spool is not None:
+        output.spool.close()
+        budget.release(output.spooled)
+        output.spool, output.spooled = None, 0
+
+
 class BufferingWorker(ThreadWorker):  # type: ignore[misc]
-    """gthread whose threads only ever see complete requests."""
+    """gthread whose threads only ever see complete requests and never wait on a
+    client to read their answers."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.reading: set[Reading] = set()
+        self.sending: set[Sending] = set()
+        self.budget = Budget(0)
+
+    def run(self) -> None:
+        self.budget = Budget(int(self.setting("RESPONSE_SPOOL_BYTES")))
+        super().run()
+
+    # -- the thread's side ---------------------------------------------------------
+
+    def handle(self, conn: Any) -> Any:
+        """gthread's handling, writing into memory (``Held``) rather than the socket."""
+        if self.cfg.is_ssl:
+            return super().handle(conn)
+        sock = conn.sock
+        memory = int(self.setting("RESPONSE_BUFFER_BYTES"))
+        held = Held(sock, memory, self.budget, self.setting("SEND_TIMEOUT"))
+        conn.sock = held
+        try:
+            return super().handle(conn)
+        finally:
+            conn.sock = sock
+            conn.output = held.take()
 
     # -- settings ------------------------------------------------------------------
 
@@ -70,6 +270,57 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
         return float(FALLBACKS[name] if value is None else value)
 
     # -- the event loop's side -----------------------------------------------------
+
+    def finish_request(self, conn: Any, fs: Any) -> None:
+        """Send what the thread held, as the client takes it; then gthread's own end
+        of a request (keep alive, or close)."""
+        output = getattr(conn, "output", None)
+        conn.output = None
+        if output is None or not (output.head or output.spooled):
+            super().finish_request(conn, fs)
+            return
+        sending = Sending(conn, fs, output, time.monotonic() + self.setting("SEND_TIMEOUT"))
+        conn.sock.setblocking(False)
+        self.sending.add(sending)
+        self.poller.register(conn.sock, selectors.EVENT_WRITE, partial(self.on_writable, sending))
+        self.on_writable(sending, conn.sock)
+
+    def on_writable(self, sending: Sending, _sock: Any) -> None:
+        try:
+            done = self.send_some(sending)
+        except OSError:  # the client went away
+            self.end_sending(sending, sent=False)
+            return
+        if done:
+            self.end_sending(sending, sent=True)
+
+    def send_some(self, sending: Sending) -> bool:
+        """Send what the socket takes now; True once everything is sent."""
+        sock = sending.conn.sock
+        try:
+            if sending.head:
+                sent = sock.send(sending.head)
+                sending.head = sending.head[sent:]
+            else:
+                left = sending.output.spooled - sending.offset
+                spool = sending.output.spool.fileno()
+                sent = os.sendfile(sock.fileno(), spool, sending.offset, min(left, 1 << 20))
+                sending.offset += sent
+        except (BlockingIOError, InterruptedError):
+            return False
+        sending.handed += sent
+        sending.deadline = time.monotonic() + self.setting("SEND_TIMEOUT")
+        return not sending.head and sending.offset >= sending.output.spooled
+
+    def end_sending(self, sending: Sending, sent: bool) -> None:
+        self.poller.unregister(sending.conn.sock)
+        self.sending.discard(sending)
+        discard(sending.output, self.budget)
+        if sent:
+            super().finish_request(sending.conn, sending.future)
+        else:
+            self.nr_conns -= 1
+            sending.conn.close()
 
     def enqueue_req(self, conn: Any) -> None:
         """Gather the connection's next request in the loop; a thread gets it whole.
@@ -153,9 +404,17 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
 
     def murder_pending(self) -> None:
         """Close the connections whose request did not arrive in time (408 if it had
-        begun); when the worker stops, also those that have sent nothing."""
+        begun) or whose client stopped reading its answer for SEND_TIMEOUT; when the
+        worker stops, also those that have sent nothing."""
         super().murder_pending()
         now = time.monotonic()
+        for sending in [s for s in self.sending if s.deadline <= now]:
+            queued = unsent(sending.conn.sock)
+            if queued is not None and sending.handed - queued > sending.taken:
+                sending.taken = sending.handed - queued  # the client is reading
+                sending.deadline = now + self.setting("SEND_TIMEOUT")
+                continue
+            self.end_sending(sending, sent=False)
         for reading in list(self.reading):
             late = reading.deadline <= now
             if late or (not self.alive and not reading.buffer):
@@ -173,6 +432,19 @@ REASONS = {
     413: "Content Too Large",
     431: "Request Header Fields Too Large",
 }
+
+
+def unsent(sock: Any) -> int | None:
+    """Bytes the kernel holds unsent for ``sock`` (Linux), or None if unknown.
+
+    The poller says a socket is writable only once a good share of its send buffer
+    is free, which a client reading slowly but steadily may take seconds to free:
+    whether it is reading is better seen in what it took from this queue."""
+    try:
+        raw = fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0")
+    except OSError:
+        return None
+    return int(struct.unpack("i", raw)[0])
 
 
 def send_quietly(sock: Any, data: bytes) -> None:

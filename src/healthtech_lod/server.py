@@ -75,6 +75,7 @@ def run(
         # holds a thread (front.py).
         "worker_class": "healthtech_lod.front.BufferingWorker",
         "threads": resolved["SERVER_THREADS"],
+        "worker_connections": resolved["WORKER_CONNECTIONS"],
         # A last resort: query workers stop runaway queries at QUERY_TIMEOUT.
         "timeout": resolved["QUERY_TIMEOUT"] + 30,
         # The longest request line gunicorn allows; longer queries must be POSTed.
