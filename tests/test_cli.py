@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 from click.testing import CliRunner
 from conftest import FIXTURES
 
@@ -38,3 +44,182 @@ def test_build_refuses_to_overwrite(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "exists and is not an empty folder" in result.output
     assert (tmp_path / "store" / "keep.txt").read_text() == "mine"
+
+
+# --- bad input: one line on standard error, a non-zero exit, nothing half-written ----------
+
+COMMAND = Path(sys.executable).with_name("healthtech-lod")
+#: Lines of valid N-Quads before the broken one in huge.nq (about 5 MB).
+HUGE_LINES = 50_000
+QUAD = '<http://example.org/s{n}> <http://example.org/p> "{n}" <http://example.org/g> .\n'
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Bad files and folders, by name: each breaks a command in its own way."""
+    folder = tmp_path_factory.mktemp("inputs")
+    files = {
+        "bad.nq": QUAD.format(n=1)
+        + QUAD.format(n=2)
+        + '<http://example.org/s> <http://example.org/p> "open .\n',
+        "bad.trig": "@prefix ex: <http://example.org/> .\nex:g {\n  ex:a ex:b ex:c ;\n"
+        "  ex:d .\n}\n",
+        "empty.nq": "",
+        "comments.nq": "# no statement here\n",
+        "data.ttl": "<http://example.org/a> <http://example.org/b> <http://example.org/c> .\n",
+        "plain": "a file, not a folder\n",
+    }
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    (folder / "binary.nq").write_bytes(bytes(range(256)) * 64)
+    with (folder / "huge.nq").open("w", encoding="utf-8") as huge:
+        huge.writelines(QUAD.format(n=n) for n in range(HUGE_LINES))
+        huge.write("<http://example.org/s> <http://example.org/p> .\n")
+    (folder / "folder.nq").mkdir()
+    roots = {
+        "broken": ("data/broken.ttl", '@prefix ex: <http://example.org/> .\n\nex:a ex:b "open .\n'),
+        "binary": ("data/binary.ttl", None),
+        "folder": ("data/folder.ttl", None),
+    }
+    for name, (relative, text) in roots.items():
+        root = folder / f"{name}-root"
+        shutil.copytree(FIXTURES, root)
+        if name == "folder":
+            (root / relative).mkdir()
+        elif text is None:
+            (root / relative).write_bytes(b"\xff\xfe\x00" * 100)
+        else:
+            (root / relative).write_text(text, encoding="utf-8")
+    (folder / "empty-root").mkdir()
+    return {path.name: path for path in folder.iterdir()}
+
+
+def run(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The real command in a process group of its own (killed if it outlives a minute)."""
+    process = subprocess.Popen(
+        [str(COMMAND), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        stdout, stderr = process.communicate()
+        pytest.fail(f"still running after 60 s:\n{stderr}")
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def fails_in_one_line(result: subprocess.CompletedProcess[str], *expected: str) -> str:
+    """Assert that ``result`` exited non-zero without a traceback (its own or a child
+    process's), its standard error ending with one "Error: …" line holding every
+    ``expected`` fragment; returns that line."""
+    assert result.returncode != 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines, "nothing on standard error"
+    assert lines[-1].startswith("Error: "), result.stderr
+    assert [line for line in lines if "Error" in line] == [lines[-1]], result.stderr
+    for fragment in expected:
+        assert fragment in lines[-1], f"{fragment!r} not in {lines[-1]!r}"
+    return lines[-1]
+
+
+def fill(args: tuple[str, ...], inputs: dict[str, Path], out: Path) -> list[str]:
+    """``args`` with ``{name}`` replaced by the path of that input, ``{out}`` by ``out``."""
+    paths = {name.replace(".", "_").replace("-", "_"): str(p) for name, p in inputs.items()}
+    return [
+        arg.format(out=out, missing=inputs["plain"].parent / "missing", **paths) for arg in args
+    ]
+
+
+BUILD_FAILURES = {
+    "nq-syntax-error": (("--add", "{bad_nq}"), ("bad.nq:3:", "line 3 column")),
+    "trig-syntax-error": (("--add", "{bad_trig}"), ("bad.trig:4:", "line 4 column")),
+    "binary-file": (("--add", "{binary_nq}"), ("binary.nq:1:", "line 1")),
+    "huge-file-broken-at-its-end": (
+        ("--add", "{huge_nq}"),
+        (f"huge.nq:{HUGE_LINES + 1}:", f"line {HUGE_LINES + 1} column"),
+    ),
+    "empty-file": (("--add", "{empty_nq}"), ("empty.nq", "no statements")),
+    "comments-only": (("--add", "{comments_nq}"), ("comments.nq", "no statements")),
+    "missing-file": (("--add", "{missing}.nq"), ("missing.nq", "does not exist")),
+    "directory-as-file": (("--add", "{folder_nq}"), ("folder.nq", "is a directory")),
+    "turtle-file": (("--add", "{data_ttl}"), ("data.ttl", "N-Quads (.nq) or TriG (.trig)")),
+    "root-syntax-error": (("--root", "{broken_root}"), ("broken.ttl:3:", "line 3 column")),
+    "root-syntax-error-unvalidated": (
+        ("--root", "{broken_root}", "--no-validate"),
+        ("broken.ttl:3:", "line 3 column"),
+    ),
+    "root-binary-file": (("--root", "{binary_root}", "--no-validate"), ("binary.ttl:1:",)),
+    "root-directory-as-file": (("--root", "{folder_root}"), ("folder.ttl", "Is a directory")),
+    "root-without-data": (("--root", "{empty_root}"), ("empty-root", "none of the dataset")),
+    "missing-root": (("--root", "{missing}"), ("missing", "does not exist")),
+}
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"), list(BUILD_FAILURES.values()), ids=list(BUILD_FAILURES)
+)
+def test_a_failed_build_says_why_in_one_line_and_leaves_nothing(
+    args: tuple[str, ...], expected: tuple[str, ...], inputs: dict[str, Path], tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    out = site / "out"
+    filled = fill(args, inputs, out)
+    if "--root" not in filled:
+        filled = ["--root", str(FIXTURES), *filled]
+    fails_in_one_line(run("build", "--out", str(out), *filled), *expected)
+    assert not out.exists()
+    assert list(site.iterdir()) == [], "no temporary folder left behind"
+
+
+@pytest.mark.parametrize(
+    ("out", "expected"),
+    [("{plain}/out", ("plain/out",)), ("/proc/healthtech-lod-out", ("/proc/healthtech-lod-out",))],
+    ids=["under-a-file", "unwritable"],
+)
+def test_a_build_into_an_unwritable_place_says_so(
+    out: str, expected: tuple[str, ...], inputs: dict[str, Path], tmp_path: Path
+) -> None:
+    target = fill((out,), inputs, tmp_path)[0]
+    result = run("build", "--root", str(FIXTURES), "--out", target)
+    fails_in_one_line(result, *expected)
+    assert not Path(target).exists()
+
+
+def test_a_corrected_build_succeeds_where_a_failed_one_was(
+    inputs: dict[str, Path], tmp_path: Path
+) -> None:
+    extra = tmp_path / "extra.nq"
+    shutil.copy(inputs["bad.nq"], extra)
+    out = tmp_path / "out"
+    command = ("build", "--root", str(FIXTURES), "--out", str(out), "--add", str(extra))
+    fails_in_one_line(run(*command), "extra.nq:3:")
+    extra.write_text(QUAD.format(n=1), encoding="utf-8")
+    result = run(*command)
+    assert result.returncode == 0, result.stderr
+    assert (out / "dataset.json").is_file()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_build_fills_an_empty_folder_even_the_working_one(tmp_path: Path) -> None:
+    result = run("build", "--root", str(FIXTURES), "--out", ".", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "dataset.json",
+        "downloads",
+        "names.sqlite",
+        "pages.txt",
+        "statistics.json",
+        "store",
+    ]
+    leftovers = [p for p in tmp_path.parent.iterdir() if p.name.startswith(f".{tmp_path.name}-")]
+    assert leftovers == [], "the temporary folder beside it is gone"

@@ -9,13 +9,34 @@ import click
 
 from .dataset import REPO_ROOT
 
+
+def _dataset_root(ctx: click.Context, param: click.Parameter, root: Path) -> Path:
+    """``root``, if it holds any of the dataset's files."""
+    from .dataset import dataset_files
+
+    if not dataset_files(root):
+        raise click.BadParameter(
+            f"{root} holds none of the dataset's files (ontology/*.ttl, data/*.ttl)"
+        )
+    return root
+
+
 root_option = click.option(
     "--root",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=REPO_ROOT,
     show_default=True,
+    callback=_dataset_root,
     help="Repository root holding ontology/, data/, seeds/ and shapes/.",
 )
+
+
+def _failure(err: Exception) -> click.ClickException:
+    """An error that bad input causes, as click's one line "Error: …" (exit 1): the
+    file it names first. Never a traceback."""
+    if isinstance(err, OSError) and err.filename:
+        return click.ClickException(f"{err.filename}: {err.strerror or err}")
+    return click.ClickException(str(err))
 
 
 @click.group()
@@ -71,6 +92,7 @@ def build(root: Path, out: Path, extra: tuple[Path, ...], no_validate: bool) -> 
     from .app import settings
     from .build import BuildError
     from .build import build as build_folder
+    from .dataset import DatasetSyntaxError
 
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise click.BadParameter(f"{out} exists and is not an empty folder", param_hint="--out")
@@ -95,8 +117,8 @@ def build(root: Path, out: Path, extra: tuple[Path, ...], no_validate: bool) -> 
                 announce=announce,
                 advance=bar.update,
             )
-        except BuildError as err:
-            raise click.ClickException(str(err)) from err
+        except (BuildError, DatasetSyntaxError, OSError) as err:
+            raise _failure(err) from err
     click.echo(
         f"Built {built.triples} triples (version {built.version.digest}) in {out}; "
         f"serve it with: healthtech-lod serve --store {out}"
