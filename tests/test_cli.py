@@ -223,3 +223,50 @@ def test_a_build_fills_an_empty_folder_even_the_working_one(tmp_path: Path) -> N
     ]
     leftovers = [p for p in tmp_path.parent.iterdir() if p.name.startswith(f".{tmp_path.name}-")]
     assert leftovers == [], "the temporary folder beside it is gone"
+
+
+VALIDATE_FAILURES = {
+    "syntax-error": (("--root", "{broken_root}"), ("broken.ttl:3:", "line 3 column")),
+    "syntax-error-as-turtle": (
+        ("--root", "{broken_root}", "--format", "turtle"),
+        ("broken.ttl:3:", "line 3 column"),
+    ),
+    "binary-file": (("--root", "{binary_root}"), ("binary.ttl:1:",)),
+    "directory-as-file": (("--root", "{folder_root}"), ("folder.ttl", "Is a directory")),
+    "no-data": (("--root", "{empty_root}"), ("empty-root", "none of the dataset")),
+    "missing-root": (("--root", "{missing}"), ("missing", "does not exist")),
+    "file-as-root": (("--root", "{plain}"), ("plain", "is a file")),
+    "unknown-format": (("--format", "xml"), ("'xml' is not one of",)),
+}
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"), list(VALIDATE_FAILURES.values()), ids=list(VALIDATE_FAILURES)
+)
+def test_validate_says_why_in_one_line(
+    args: tuple[str, ...], expected: tuple[str, ...], inputs: dict[str, Path], tmp_path: Path
+) -> None:
+    fails_in_one_line(run("validate", *fill(args, inputs, tmp_path)), *expected)
+
+
+GENERATE_FAILURES = {
+    "missing-folder": (("--out", "{missing}/x.nq"), ("missing/x.nq", "No such file")),
+    "under-a-file": (("--out", "{plain}/x.nq"), ("plain/x.nq", "Not a directory")),
+    "directory-as-file": (("--out", "{folder_nq}"), ("folder.nq", "is a directory")),
+    "unknown-extension": (("--out", "{out}/x.txt"), ("use one of",)),
+    "too-few": (("--out", "{out}/x.nq", "-n", "5"), ("5 is not in the range",)),
+    "not-a-number": (("--out", "{out}/x.nq", "-n", "many"), ("'many' is not a valid integer",)),
+}
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"), list(GENERATE_FAILURES.values()), ids=list(GENERATE_FAILURES)
+)
+def test_generate_says_why_in_one_line(
+    args: tuple[str, ...], expected: tuple[str, ...], inputs: dict[str, Path], tmp_path: Path
+) -> None:
+    filled = fill(args, inputs, tmp_path)
+    if "-n" not in filled:
+        filled += ["-n", "10"]
+    fails_in_one_line(run("generate", *filled), *expected)
+    assert list(tmp_path.iterdir()) == []

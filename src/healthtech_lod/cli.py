@@ -58,11 +58,17 @@ def main() -> None:
 def validate(root: Path, fmt: str) -> None:
     """Parse every file, check the data against the SHACL shapes, print a report.
 
-    Exits 1 on a syntax error or any violation.
+    Exits 1 on a syntax error (one line on standard error, naming the file and line)
+    or any violation.
     """
     from .validation import validate_repository
 
-    report = validate_repository(root)
+    try:
+        report = validate_repository(root)
+    except OSError as err:
+        raise _failure(err) from err
+    if report.syntax_error:
+        raise click.ClickException(report.syntax_error)
     if fmt == "turtle":
         click.echo(report.report_graph.serialize(format="turtle"))
     else:
@@ -203,7 +209,10 @@ def generate(organisations: int, out: Path, seed: int) -> None:
         file=sys.stderr,
         hidden=organisations < 5000,
     ) as bar:
-        count = write_ecosystem(out, organisations, seed=seed, on_progress=bar.update)
+        try:
+            count = write_ecosystem(out, organisations, seed=seed, on_progress=bar.update)
+        except OSError as err:
+            raise _failure(err) from err
     click.echo(f"{count} statements ({count / organisations:.1f} per organisation) in {out}")
 
 
