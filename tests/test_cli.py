@@ -270,3 +270,67 @@ def test_generate_says_why_in_one_line(
         filled += ["-n", "10"]
     fails_in_one_line(run("generate", *filled), *expected)
     assert list(tmp_path.iterdir()) == []
+
+
+def fixture_settings(root: Path, tmp_path: Path) -> dict[str, str]:
+    """The environment that points `serve` and `export-static` at ``root``."""
+    return {
+        "HEALTHTECH_LOD_DATA_ROOT": str(root),
+        "HEALTHTECH_LOD_STORE_CACHE_DIR": str(tmp_path / "stores"),
+    }
+
+
+EXPORT_FAILURES = {
+    "syntax-error": ("{broken_root}", (), ("broken.ttl:3:", "line 3 column")),
+    "directory-as-file": ("{folder_root}", (), ("folder.ttl", "Is a directory")),
+    "base-url-with-a-path": ("{fixtures}", ("--base-url", "http://x/lod"), ("no path",)),
+    "listen-not-an-address": ("{fixtures}", ("--listen", "80; evil"), ("80; evil",)),
+    "bad-upstream": ("{fixtures}", ("--sparql-upstream", "ftp://x"), ("ftp://x",)),
+}
+
+
+@pytest.mark.parametrize(
+    ("root", "args", "expected"), list(EXPORT_FAILURES.values()), ids=list(EXPORT_FAILURES)
+)
+def test_export_static_says_why_in_one_line_and_leaves_nothing(
+    root: str,
+    args: tuple[str, ...],
+    expected: tuple[str, ...],
+    inputs: dict[str, Path],
+    tmp_path: Path,
+) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    data = FIXTURES if root == "{fixtures}" else Path(fill((root,), inputs, tmp_path)[0])
+    env = fixture_settings(data, tmp_path)
+    result = run("export-static", str(site / "out"), *args, env=env)
+    fails_in_one_line(result, *expected)
+    assert list(site.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("folder", "expected"),
+    [
+        ("{plain}/out", ("plain/out",)),
+        ("{plain}", ("plain", "is a file")),
+        ("/proc/healthtech-lod-out", ("/proc/healthtech-lod-out",)),
+    ],
+    ids=["under-a-file", "a-file", "unwritable"],
+)
+def test_export_static_into_an_unwritable_place_says_so(
+    folder: str, expected: tuple[str, ...], inputs: dict[str, Path], tmp_path: Path
+) -> None:
+    target = fill((folder,), inputs, tmp_path)[0]
+    env = fixture_settings(FIXTURES, tmp_path)
+    fails_in_one_line(run("export-static", target, env=env), *expected)
+
+
+def test_export_static_writes_its_folder_complete_in_one_step(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    result = run("export-static", str(site / "out"), env=fixture_settings(FIXTURES, tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert [p.name for p in site.iterdir()] == ["out"]
+    assert (site / "out" / "dataset.html").is_file()
+    conf = (site / "out" / "nginx.conf").read_text(encoding="utf-8")
+    assert f'root "{(site / "out").resolve()}";' in conf, "nginx serves the folder in place"

@@ -159,7 +159,9 @@ def make_beside(out: Path, error: type[Exception]) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         return Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     except OSError as err:
-        raise error(f"cannot write {out}: {err.strerror or err}") from err
+        parent = target.parent
+        reason = f"{parent} is a file" if parent.is_file() else err.strerror or str(err)
+        raise error(f"cannot write {out}: {reason}") from err
 
 
 def put_in_place(made: Path, out: Path) -> None:

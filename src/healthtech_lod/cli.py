@@ -242,6 +242,7 @@ def export_static(
     (new or empty), with FOLDER/nginx.conf serving them as the live service does."""
     from .app import settings
     from .build import BuildError
+    from .dataset import DatasetSyntaxError
     from .export import ExportError
     from .export import export_static as write_export
 
@@ -256,8 +257,8 @@ def export_static(
             listen=listen,
             announce=lambda step: click.echo(f"{step}…", err=True),
         )
-    except (BuildError, ExportError) as err:
-        raise click.ClickException(str(err)) from err
+    except (BuildError, ExportError, DatasetSyntaxError, OSError) as err:
+        raise _failure(err) from err
     click.echo(
         f"Exported {site.files} files for {site.base_url}/ into {folder}; serve them with: "
         f"mkdir -p RUN && nginx -p RUN/ -c {site.folder / 'nginx.conf'}"
