@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -334,3 +337,80 @@ def test_export_static_writes_its_folder_complete_in_one_step(tmp_path: Path) ->
     assert (site / "out" / "dataset.html").is_file()
     conf = (site / "out" / "nginx.conf").read_text(encoding="utf-8")
     assert f'root "{(site / "out").resolve()}";' in conf, "nginx serves the folder in place"
+
+
+SERVE_FAILURES = {
+    "syntax-error": ("{broken_root}", (), ("broken.ttl:3:", "line 3 column")),
+    "syntax-error-dev": ("{broken_root}", ("--dev",), ("broken.ttl:3:", "line 3 column")),
+    "directory-as-file": ("{folder_root}", (), ("folder.ttl", "Is a directory")),
+    "not-a-build": ("{fixtures}", ("--store", "{plain}"), ("plain", "not a built dataset")),
+    "port-out-of-range": ("{fixtures}", ("--port", "99999"), ("99999 is not in the range",)),
+    "no-workers": ("{fixtures}", ("--workers", "0"), ("0 is not in the range",)),
+    "unknown-host": ("{fixtures}", ("--host", "999.1.1.1"), ("999.1.1.1",)),
+    "backend-not-a-url": ("{fixtures}", ("--backend", "sparql:nowhere"), ("sparql:nowhere",)),
+    "backend-not-answering": (
+        "{fixtures}",
+        ("--backend", "sparql:http://127.0.0.1:{closed}/sparql"),
+        ("cannot be reached",),
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("root", "args", "expected"), list(SERVE_FAILURES.values()), ids=list(SERVE_FAILURES)
+)
+def test_serve_says_why_in_one_line(
+    root: str,
+    args: tuple[str, ...],
+    expected: tuple[str, ...],
+    inputs: dict[str, Path],
+    tmp_path: Path,
+) -> None:
+    from server import free_port
+
+    data = FIXTURES if root == "{fixtures}" else Path(fill((root,), inputs, tmp_path)[0])
+    closed = str(free_port())  # nothing listens there
+    filled = fill(tuple(a.replace("{closed}", closed) for a in args), inputs, tmp_path)
+    if "--port" not in filled:
+        filled += ["--port", str(free_port())]
+    result = run("serve", *filled, env=fixture_settings(data, tmp_path))
+    fails_in_one_line(result, *expected)
+
+
+def test_serve_on_a_port_in_use_says_so(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("serve", "--port", str(port), env=fixture_settings(FIXTURES, tmp_path))
+    fails_in_one_line(result, f"127.0.0.1:{port}", "in use")
+
+
+class _WebPage(BaseHTTPRequestHandler):
+    """Answers every POST with a web page, as a URL that is not an endpoint would."""
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        body = b"<!doctype html>\n<p>Not a SPARQL endpoint</p>\n"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+def test_serve_with_a_backend_that_is_not_sparql_says_so(tmp_path: Path) -> None:
+    from server import free_port
+
+    page = ThreadingHTTPServer(("127.0.0.1", 0), _WebPage)
+    threading.Thread(target=page.serve_forever, daemon=True).start()
+    backend = f"sparql:http://127.0.0.1:{page.server_port}/sparql"
+    try:
+        options = ("--port", str(free_port()), "--backend", backend)
+        result = run("serve", *options, env=fixture_settings(FIXTURES, tmp_path))
+    finally:
+        page.shutdown()
+        page.server_close()
+    fails_in_one_line(result, f"127.0.0.1:{page.server_port}/sparql is not a SPARQL endpoint")

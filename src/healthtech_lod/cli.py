@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import socket
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
@@ -133,8 +137,8 @@ def build(root: Path, out: Path, extra: tuple[Path, ...], no_validate: bool) -> 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8080, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=int)
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1))
 @click.option("--base-uri", default=None, help="Canonical base IRI (default: w3id.org).")
 @click.option(
     "--store",
@@ -160,11 +164,17 @@ def serve(
 ) -> None:
     """Serve the dataset: SPARQL endpoint, entity documents, downloads."""
     from .build import BuildError
+    from .dataset import DatasetSyntaxError
+    from .remote import RemoteError
     from .server import run
 
-    if backend is not None and not backend.startswith("sparql:"):
-        raise click.BadParameter("use sparql:URL, e.g. sparql:http://127.0.0.1:8890/sparql")
-
+    if backend is not None and not _is_sparql_url(backend):
+        raise click.BadParameter(
+            f"use sparql:URL, e.g. sparql:http://127.0.0.1:8890/sparql, not {backend}",
+            param_hint="--backend",
+        )
+    if not os.environ.get("WERKZEUG_RUN_MAIN"):  # not --dev's reloaded process: it has the port
+        _check_address(host, port)
     try:
         run(
             host=host,
@@ -175,8 +185,27 @@ def serve(
             dev=dev,
             backend=backend,
         )
-    except BuildError as err:
-        raise click.ClickException(str(err)) from err
+    except (BuildError, DatasetSyntaxError, RemoteError, OSError) as err:
+        raise _failure(err) from err
+
+
+def _is_sparql_url(backend: str) -> bool:
+    """Whether ``backend`` is ``sparql:`` and an http(s) URL."""
+    url = urlsplit(backend.removeprefix("sparql:"))
+    return backend.startswith("sparql:") and url.scheme in ("http", "https") and bool(url.netloc)
+
+
+def _check_address(host: str, port: int) -> None:
+    """Raise ClickException unless ``host:port`` can be listened on (an unknown host,
+    a port in use): gunicorn would retry for seconds and log each attempt."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn does
+            probe.bind(address)
+    except OSError as err:
+        reason = "in use" if err.errno == errno.EADDRINUSE else err.strerror or str(err)
+        raise click.ClickException(f"cannot listen on {host}:{port}: {reason}") from err
 
 
 @main.command()
