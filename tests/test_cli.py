@@ -1,4 +1,5 @@
-"""The command line: `build` makes a dataset folder that `serve --store` opens."""
+"""The command line: `build` makes a dataset folder that `serve --store` opens; every
+command given bad input says why in one line and leaves nothing half-written."""
 
 from __future__ import annotations
 
@@ -135,7 +136,8 @@ def fails_in_one_line(result: subprocess.CompletedProcess[str], *expected: str) 
 
 
 def fill(args: tuple[str, ...], inputs: dict[str, Path], out: Path) -> list[str]:
-    """``args`` with ``{name}`` replaced by the path of that input, ``{out}`` by ``out``."""
+    """``args`` with ``{name}`` replaced by the path of that input (``bad.nq`` as
+    ``{bad_nq}``), ``{missing}`` by a path that does not exist, ``{out}`` by ``out``."""
     paths = {name.replace(".", "_").replace("-", "_"): str(p) for name, p in inputs.items()}
     return [
         arg.format(out=out, missing=inputs["plain"].parent / "missing", **paths) for arg in args
