@@ -25,6 +25,7 @@ over millions of triples is not practical with pySHACL).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import shutil
@@ -38,7 +39,7 @@ from typing import IO, Any
 import pyoxigraph as ox
 
 from . import __version__
-from .dataset import fill_default_graph, load_oxigraph
+from .dataset import DatasetSyntaxError, fill_default_graph, load_oxigraph
 from .rdf import sort_key
 from .remote import RemoteStore
 from .store import DatasetStore, DatasetVersion, dataset_version, load_shapes
@@ -100,8 +101,12 @@ def build(
     advance: Advance = lambda read: None,
 ) -> Built:
     """Build the repository at ``root`` (plus ``extra`` files) into the new folder
-    ``out``; returns it. Raises BuildError (``out`` is not empty, an extra file of
-    another format, a validation failure) and DatasetSyntaxError."""
+    ``out``; returns it. Raises BuildError (``out`` is not empty or cannot be
+    written, an extra file of another format or without statements, a validation
+    failure) and DatasetSyntaxError (naming the file and line).
+
+    The build is written into a temporary folder beside ``out`` and renamed to
+    ``out`` once complete: a build that fails leaves nothing behind."""
     from .validation import validate_repository
 
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -112,32 +117,74 @@ def build(
     if validate:
         announce("Validating the repository (syntax, vocabulary, SHACL)")
         report = validate_repository(root)
+        if report.syntax_error:
+            raise BuildError(report.syntax_error)
         if not report.conforms:
             raise BuildError("the repository does not conform:\n" + report.as_text())
     version = _version(root, base_uri, modified, extra)
-    out.mkdir(parents=True, exist_ok=True)
-    built = Built(out, version, base_uri, 0)
+    work = make_beside(out, BuildError)
+    try:
+        built = Built(work / "build", version, base_uri, 0)
+        built.folder.mkdir()
 
-    announce("Loading the repository's files")
-    store = ox.Store(str(built.store_path))
-    load_oxigraph(root, store)
-    for path in extra:
-        announce(f"Loading {path.name}")
-        with path.open("rb") as raw:
-            reader = _Counting(raw, advance)
-            store.bulk_extend(ox.parse(reader, format=EXTRA_FORMATS[path.suffix]))
-    announce("Writing the default graph: the union of the named graphs")
-    fill_default_graph(store)
-    loaded = DatasetStore(store, root, version, load_shapes(root), built.store_path)
+        announce("Loading the repository's files")
+        store = ox.Store(str(built.store_path))
+        load_oxigraph(root, store)
+        for path in extra:
+            announce(f"Loading {path.name}")
+            with path.open("rb") as raw:
+                _load_extra(store, path, _Counting(raw, advance))
+        announce("Writing the default graph: the union of the named graphs")
+        fill_default_graph(store)
+        loaded = DatasetStore(store, root, version, load_shapes(root), built.store_path)
 
-    from .downloads import Contents, file_quads
+        from .downloads import Contents, file_quads
 
-    contents = Contents(file_quads(root), loaded.shapes, base_uri, extra)
-    triples = _derive(loaded, built, examples, contents, announce)
-    store.optimize()
-    del store, loaded  # closes the database, so that every process may open it read-only
-    _write_manifest(built, triples, root=str(root), extra=[str(p) for p in extra])
+        contents = Contents(file_quads(root), loaded.shapes, base_uri, extra)
+        triples = _derive(loaded, built, examples, contents, announce)
+        store.optimize()
+        del store, loaded  # closes the database, so that every process may open it read-only
+        _write_manifest(built, triples, root=str(root), extra=[str(p) for p in extra])
+        put_in_place(built.folder, out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return open_built(out)
+
+
+def make_beside(out: Path, error: type[Exception]) -> Path:
+    """A new temporary folder beside ``out`` (in its parent, made if missing) to write
+    ``out`` in before ``put_in_place``. Raises ``error`` if it cannot be made."""
+    target = Path(os.path.abspath(out))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    except OSError as err:
+        parent = target.parent
+        reason = f"{parent} is a file" if parent.is_file() else err.strerror or str(err)
+        raise error(f"cannot write {out}: {reason}") from err
+
+
+def put_in_place(made: Path, out: Path) -> None:
+    """Move the complete folder ``made`` to ``out``: in one rename, or entry by entry
+    (the manifest last) into ``out`` if that is an empty folder (the working one, say)."""
+    if out.is_dir():
+        for entry in sorted(made.iterdir(), key=lambda path: path.name == MANIFEST):
+            os.replace(entry, out / entry.name)
+    else:
+        os.replace(made, out)
+
+
+def _load_extra(store: ox.Store, path: Path, reader: IO[bytes] | _Counting) -> None:
+    """Load the extra file ``path``, read from ``reader``, into ``store``. Raises
+    DatasetSyntaxError where it does not parse, BuildError if it states nothing."""
+    try:
+        quads = ox.parse(reader, format=EXTRA_FORMATS[path.suffix])
+        first = next(quads, None)
+        if first is None:
+            raise BuildError(f"{path}: holds no statements (an empty file?)")
+        store.bulk_extend(itertools.chain([first], quads))
+    except SyntaxError as err:
+        raise DatasetSyntaxError(path, err.lineno, err.msg) from err
 
 
 def build_remote(

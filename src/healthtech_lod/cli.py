@@ -2,20 +2,45 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import socket
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
 from .dataset import REPO_ROOT
+
+
+def _dataset_root(ctx: click.Context, param: click.Parameter, root: Path) -> Path:
+    """``root``, if it holds any of the dataset's files."""
+    from .dataset import dataset_files
+
+    if not dataset_files(root):
+        raise click.BadParameter(
+            f"{root} holds none of the dataset's files (ontology/*.ttl, data/*.ttl)"
+        )
+    return root
+
 
 root_option = click.option(
     "--root",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=REPO_ROOT,
     show_default=True,
+    callback=_dataset_root,
     help="Repository root holding ontology/, data/, seeds/ and shapes/.",
 )
+
+
+def _failure(err: Exception) -> click.ClickException:
+    """An error that bad input causes, as click's one line "Error: …" (exit 1): the
+    file it names first. Never a traceback."""
+    if isinstance(err, OSError) and err.filename:
+        return click.ClickException(f"{err.filename}: {err.strerror or err}")
+    return click.ClickException(str(err))
 
 
 @click.group()
@@ -37,11 +62,17 @@ def main() -> None:
 def validate(root: Path, fmt: str) -> None:
     """Parse every file, check the data against the SHACL shapes, print a report.
 
-    Exits 1 on a syntax error or any violation.
+    Exits 1 on a syntax error (one line on standard error, naming the file and line)
+    or any violation.
     """
     from .validation import validate_repository
 
-    report = validate_repository(root)
+    try:
+        report = validate_repository(root)
+    except OSError as err:
+        raise _failure(err) from err
+    if report.syntax_error:
+        raise click.ClickException(report.syntax_error)
     if fmt == "turtle":
         click.echo(report.report_graph.serialize(format="turtle"))
     else:
@@ -71,6 +102,7 @@ def build(root: Path, out: Path, extra: tuple[Path, ...], no_validate: bool) -> 
     from .app import settings
     from .build import BuildError
     from .build import build as build_folder
+    from .dataset import DatasetSyntaxError
 
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise click.BadParameter(f"{out} exists and is not an empty folder", param_hint="--out")
@@ -95,8 +127,8 @@ def build(root: Path, out: Path, extra: tuple[Path, ...], no_validate: bool) -> 
                 announce=announce,
                 advance=bar.update,
             )
-        except BuildError as err:
-            raise click.ClickException(str(err)) from err
+        except (BuildError, DatasetSyntaxError, OSError) as err:
+            raise _failure(err) from err
     click.echo(
         f"Built {built.triples} triples (version {built.version.digest}) in {out}; "
         f"serve it with: healthtech-lod serve --store {out}"
@@ -105,8 +137,8 @@ def build(root: Path, out: Path, extra: tuple[Path, ...], no_validate: bool) -> 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8080, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=int)
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1))
 @click.option("--base-uri", default=None, help="Canonical base IRI (default: w3id.org).")
 @click.option(
     "--store",
@@ -132,11 +164,17 @@ def serve(
 ) -> None:
     """Serve the dataset: SPARQL endpoint, entity documents, downloads."""
     from .build import BuildError
+    from .dataset import DatasetSyntaxError
+    from .remote import RemoteError
     from .server import run
 
-    if backend is not None and not backend.startswith("sparql:"):
-        raise click.BadParameter("use sparql:URL, e.g. sparql:http://127.0.0.1:8890/sparql")
-
+    if backend is not None and not _is_sparql_url(backend):
+        raise click.BadParameter(
+            f"use sparql:URL, e.g. sparql:http://127.0.0.1:8890/sparql, not {backend}",
+            param_hint="--backend",
+        )
+    if not os.environ.get("WERKZEUG_RUN_MAIN"):  # not --dev's reloaded process: it has the port
+        _check_address(host, port)
     try:
         run(
             host=host,
@@ -147,8 +185,27 @@ def serve(
             dev=dev,
             backend=backend,
         )
-    except BuildError as err:
-        raise click.ClickException(str(err)) from err
+    except (BuildError, DatasetSyntaxError, RemoteError, OSError) as err:
+        raise _failure(err) from err
+
+
+def _is_sparql_url(backend: str) -> bool:
+    """Whether ``backend`` is ``sparql:`` and an http(s) URL."""
+    url = urlsplit(backend.removeprefix("sparql:"))
+    return backend.startswith("sparql:") and url.scheme in ("http", "https") and bool(url.netloc)
+
+
+def _check_address(host: str, port: int) -> None:
+    """Raise ClickException unless ``host:port`` can be listened on (an unknown host,
+    a port in use): gunicorn would retry for seconds and log each attempt."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn does
+            probe.bind(address)
+    except OSError as err:
+        reason = "in use" if err.errno == errno.EADDRINUSE else err.strerror or str(err)
+        raise click.ClickException(f"cannot listen on {host}:{port}: {reason}") from err
 
 
 @main.command()
@@ -181,7 +238,10 @@ def generate(organisations: int, out: Path, seed: int) -> None:
         file=sys.stderr,
         hidden=organisations < 5000,
     ) as bar:
-        count = write_ecosystem(out, organisations, seed=seed, on_progress=bar.update)
+        try:
+            count = write_ecosystem(out, organisations, seed=seed, on_progress=bar.update)
+        except OSError as err:
+            raise _failure(err) from err
     click.echo(f"{count} statements ({count / organisations:.1f} per organisation) in {out}")
 
 
@@ -211,6 +271,7 @@ def export_static(
     (new or empty), with FOLDER/nginx.conf serving them as the live service does."""
     from .app import settings
     from .build import BuildError
+    from .dataset import DatasetSyntaxError
     from .export import ExportError
     from .export import export_static as write_export
 
@@ -225,8 +286,8 @@ def export_static(
             listen=listen,
             announce=lambda step: click.echo(f"{step}…", err=True),
         )
-    except (BuildError, ExportError) as err:
-        raise click.ClickException(str(err)) from err
+    except (BuildError, ExportError, DatasetSyntaxError, OSError) as err:
+        raise _failure(err) from err
     click.echo(
         f"Exported {site.files} files for {site.base_url}/ into {folder}; serve them with: "
         f"mkdir -p RUN && nginx -p RUN/ -c {site.folder / 'nginx.conf'}"

@@ -73,12 +73,15 @@ def shape_files(root: Path = REPO_ROOT) -> list[Path]:
 
 
 def check_syntax(path: Path) -> None:
-    """Parse ``path`` with Oxigraph's strict Turtle parser; raise DatasetSyntaxError."""
+    """Parse ``path`` with Oxigraph's strict Turtle parser; raise DatasetSyntaxError, or
+    OSError naming ``path`` if it cannot be read."""
     try:
         for _ in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
             pass
     except SyntaxError as err:
         raise DatasetSyntaxError(path, err.lineno, err.msg) from err
+    except OSError as err:  # Oxigraph's own (a folder, say) names no file: name it
+        raise OSError(err.errno, err.strerror or str(err), str(path)) from err
 
 
 def load_rdflib(root: Path = REPO_ROOT) -> Dataset:

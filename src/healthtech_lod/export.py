@@ -34,7 +34,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +48,7 @@ from werkzeug.test import TestResponse
 
 from . import crawlers
 from .app import CORS_EXPOSED, CORS_METHODS, create_app
+from .build import make_beside, put_in_place
 from .description import DESCRIPTION
 from .downloads import get_manifest
 from .negotiation import BY_KEY, DOCUMENT_OFFERS, ERROR_OFFERS, MediaType, offered
@@ -68,6 +68,8 @@ BROWSER = "text/html"
 SLUG = SlugConverter.regex
 #: What stands for the slug in the header templates of entity and source documents.
 SLUG_VARIABLE = "$lod_slug"
+#: What nginx's listen takes here: PORT, or HOST:PORT with an IPv6 host in brackets.
+_LISTEN = re.compile(r"(?:(?:[A-Za-z0-9.-]+|\*|\[[0-9A-Fa-f:.]+\]):)?[0-9]{1,5}")
 #: Files whose type does not follow from their name.
 SUMS = "SHA256SUMS"
 
@@ -147,34 +149,38 @@ def export_static(
     ``nginx.conf`` listens on ``listen`` (default: the base URL's port, else 8080)
     and proxies the live routes to ``sparql_upstream`` (none: they answer 503).
 
-    Raises ExportError for a folder that is not empty, a base URL with a path, or a
-    response the configuration could not reproduce.
+    Raises ExportError for a folder that is not empty or cannot be written, a base
+    URL with a path, a listen address that is not one, or a response the
+    configuration could not reproduce; DatasetSyntaxError if a file does not parse.
+
+    The export is written into a temporary folder beside ``folder`` and moved into
+    place once complete, ``nginx.conf`` included: an export that fails leaves nothing.
     """
     base = normalise_base_url(base_url)
     upstream = normalise_upstream(sparql_upstream) if sparql_upstream else None
+    address = normalise_listen(listen) if listen else default_listen(base)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise ExportError(f"{folder} exists and is not an empty folder")
     say = announce or (lambda step: None)
-    say("Loading the dataset")
-    app = create_app({**(config or {}), "ACCESS_LOG": False})
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
-    site = StaticSite(
-        folder=work,
-        base_url=base,
-        languages=tuple(app.config["LANGUAGES"]),
-        cache_max_age=int(app.config["CACHE_MAX_AGE"]),
-        license=app.config["LICENSE"],
-    )
+    work = make_beside(folder, ExportError)
     try:
+        say("Loading the dataset")
+        app = create_app({**(config or {}), "ACCESS_LOG": False})
+        site = StaticSite(
+            folder=work,
+            base_url=base,
+            languages=tuple(app.config["LANGUAGES"]),
+            cache_max_age=int(app.config["CACHE_MAX_AGE"]),
+            license=app.config["LICENSE"],
+        )
         _Writer(app, site).write_all(say)
+        site.folder = folder.resolve()
+        conf = site.nginx_conf(address, sparql_upstream=upstream)
+        (work / CONFIG_FILE).write_text(conf, encoding="utf-8")
         work.chmod(0o755)
-        os.rename(work, folder)
+        put_in_place(work, folder)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    site.folder = folder.resolve()
-    conf = site.nginx_conf(listen or default_listen(base), sparql_upstream=upstream)
-    (folder / CONFIG_FILE).write_text(conf, encoding="utf-8")
     return site
 
 
@@ -197,6 +203,15 @@ def normalise_upstream(url: str) -> str:
     if parts.path not in ("", "/") or parts.query or "$" in url or ";" in url:
         raise ExportError(f"the SPARQL upstream must have no path: {url!r}")
     return f"{parts.scheme}://{parts.netloc}"
+
+
+def normalise_listen(listen: str) -> str:
+    """nginx's listen address: ``PORT`` or ``HOST:PORT`` (an IPv6 host in brackets).
+    Raises ExportError for anything else (it would break nginx.conf)."""
+    value = listen.strip()
+    if not _LISTEN.fullmatch(value) or not 0 < int(value.rsplit(":", 1)[-1]) < 65536:
+        raise ExportError(f"listen on PORT or HOST:PORT, e.g. 127.0.0.1:8080, not {listen!r}")
+    return value
 
 
 def default_listen(base: str) -> str:

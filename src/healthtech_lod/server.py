@@ -11,6 +11,8 @@ timeout is a last resort beyond that.
 from __future__ import annotations
 
 import multiprocessing
+import sys
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +21,9 @@ from gunicorn.app.base import BaseApplication
 
 from .app import create_app, settings
 from .build import BuildError, cached_build, open_built
-from .dataset import dataset_files, shape_files
-from .remote import endpoint_of
+from .dataset import DatasetSyntaxError, dataset_files, shape_files
+from .executor import QueryTimeout
+from .remote import RemoteError, RemoteStore, endpoint_of
 from .sparql import EXECUTOR
 
 
@@ -55,7 +58,9 @@ def run(
     dev: bool = False,
     backend: str | None = None,
 ) -> None:
-    """Serve until interrupted. Raises DatasetSyntaxError if a file does not parse."""
+    """Serve until interrupted. Raises DatasetSyntaxError if a file does not parse,
+    BuildError for a build that cannot be made or opened, RemoteError for a backend
+    that does not answer."""
     config: dict[str, Any] = {}
     if base_uri:
         config["BASE_URI"] = base_uri
@@ -85,8 +90,9 @@ def run(
         # No runtime control socket in $HOME: several servers may run side by side.
         "control_socket_disable": True,
     }
-    if endpoint_of(resolved["BACKEND"]) is not None:
-        pass  # each worker reads the endpoint and the cache built from it
+    endpoint = endpoint_of(resolved["BACKEND"])
+    if endpoint is not None:  # each worker reads the endpoint and the cache built from it
+        check_backend(endpoint, resolved["BASE_URI"])  # one that does not answer stops here
     elif resolved["STORE_PATH"]:
         open_built(Path(resolved["STORE_PATH"]))  # a folder that is not a build stops here
     else:
@@ -94,14 +100,31 @@ def run(
     Gunicorn(config, options, preload=False).run()
 
 
+def check_backend(endpoint: str, base_uri: str) -> None:
+    """Raise RemoteError, in one line, unless ``endpoint`` answers SPARQL and holds the
+    dataset's graphs."""
+    try:
+        RemoteStore.connect(endpoint, base_uri + "graph/")
+    except RemoteError as err:  # its detail may be an HTML page
+        raise RemoteError(" ".join(str(err).split())[:300]) from err
+    except QueryTimeout as err:
+        raise RemoteError(f"{endpoint} did not answer within {err.limit:g} s") from err
+    except (SyntaxError, ValueError) as err:  # not a URL, or no SPARQL results
+        raise RemoteError(f"{endpoint} is not a SPARQL endpoint: {err}") from err
+
+
 def prebuild(resolved: Config) -> None:
     """Build the repository into the cache once, before the workers start, in a
     process of its own: RocksDB's threads must not exist in the master when it
-    forks (a forked worker would crash at exit joining threads it never had)."""
+    forks (a forked worker would crash at exit joining threads it never had).
+    Raises BuildError with the build's own message (a file that does not parse
+    names its line) rather than letting the process print a traceback."""
     context = multiprocessing.get_context("spawn")
+    failure, report = context.Pipe(duplex=False)
     process = context.Process(
-        target=cached_build,
+        target=_build_reporting,
         args=(
+            report,
             Path(resolved["DATA_ROOT"]),
             resolved["BASE_URI"],
             tuple(resolved["EXAMPLE_RESOURCES"]),
@@ -111,9 +134,29 @@ def prebuild(resolved: Config) -> None:
         name="healthtech-lod-build",
     )
     process.start()
+    report.close()
     process.join()
+    try:
+        message = failure.recv() if failure.poll() else None
+    except EOFError:  # it ended without a word: it built
+        message = None
+    if message is not None:
+        raise BuildError(message)
     if process.exitcode != 0:
         raise BuildError(f"building the repository failed (exit code {process.exitcode})")
+
+
+def _build_reporting(report: Connection, *args: Any) -> None:
+    """``cached_build(*args)``; what bad data raises is sent through ``report`` (and the
+    process exits 1) instead of printed as a traceback."""
+    try:
+        cached_build(*args)
+    except (BuildError, DatasetSyntaxError) as err:
+        report.send(str(err))
+        sys.exit(1)
+    except OSError as err:
+        report.send(f"{err.filename}: {err.strerror or err}" if err.filename else str(err))
+        sys.exit(1)
 
 
 def _run_dev(config: dict[str, Any], host: str, port: int) -> None:
