@@ -23,6 +23,8 @@ from flask import Flask, Response, abort, current_app, g, request
 from werkzeug.datastructures import LanguageAccept, MIMEAccept
 from werkzeug.http import parse_accept_header, parse_options_header
 
+from .echo import quote
+
 
 @dataclass(frozen=True)
 class MediaType:
@@ -158,8 +160,8 @@ def negotiate(offers: Sequence[str], override: str | None = None) -> MediaType:
     override = override or request.values.get("format")
     chosen = best(offers, override)
     if chosen is None:
-        asked = f"format={override}" if override else f"Accept: {request.headers.get('Accept')}"
-        abort(406, f"Nothing offered here matches {asked}. Offered: {offered(offers)}.")
+        asked = f"format={override}" if override else f"Accept: {request.headers.get('Accept', '')}"
+        abort(406, f"Nothing offered here matches {quote(asked)}. Offered: {offered(offers)}.")
     g.media_type = chosen
     return chosen
 
