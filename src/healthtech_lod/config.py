@@ -30,6 +30,10 @@ DEFAULTS: dict[str, Any] = {
     "STORE_CACHE_DIR": None,
     # Maximum length of a SPARQL query, in characters.
     "MAX_QUERY_LENGTH": 20_000,
+    # Longest Accept or Accept-Language header read, in characters, and most entries
+    # (comma-separated) in one; a request whose header is over either gets 431.
+    "MAX_ACCEPT_LENGTH": 4096,
+    "MAX_ACCEPT_ENTRIES": 50,
     # Maximum size of a request body, in bytes (Flask's MAX_CONTENT_LENGTH).
     "MAX_CONTENT_LENGTH": 64 * 1024,
     # Rows shown at most in the HTML table of query results (CSV and JSON give all).
