@@ -86,6 +86,14 @@ DEFAULTS: dict[str, Any] = {
     # Number of reverse proxies in front of the service whose X-Forwarded-For,
     # -Proto, -Host and -Prefix headers are trusted (Werkzeug's ProxyFix); 0: none.
     "TRUSTED_PROXIES": 0,
+    # Host names a request may be addressed to (Host, or X-Forwarded-Host from a
+    # trusted proxy), whatever the port; ".example.org" also allows its subdomains, "*"
+    # any name. PUBLIC_URL's host is added. Another name, or a malformed Host: 400.
+    "ALLOWED_HOSTS": ["localhost", "127.0.0.1", "[::1]"],
+    # The service's public address, "http(s)://host[:port]": every link it writes
+    # (Location, Link, Content-Location, @context, pages) is built from it, whatever
+    # the request's host. None: links follow the request's (allowed) host.
+    "PUBLIC_URL": None,
 }
 
 

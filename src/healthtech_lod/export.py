@@ -156,7 +156,8 @@ def export_static(
         raise ExportError(f"{folder} exists and is not an empty folder")
     say = announce or (lambda step: None)
     say("Loading the dataset")
-    app = create_app({**(config or {}), "ACCESS_LOG": False})
+    # The export's links name its base URL, which the service must then answer for.
+    app = create_app({**(config or {}), "ACCESS_LOG": False, "PUBLIC_URL": base})
     folder.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
     site = StaticSite(
