@@ -222,7 +222,6 @@ FRENCH: dict[str, str] = {
     "Request Entity Too Large": "Requête trop volumineuse",
     "Unsupported Media Type": "Type de média non pris en charge",
     "Too Many Requests": "Trop de requêtes",
-    "Request Header Fields Too Large": "En-têtes de requête trop grands",
     "Internal Server Error": "Erreur interne du serveur",
     "Service Unavailable": "Service indisponible",
     "The browser (or proxy) sent a request that this server could not understand.": (
@@ -450,7 +449,6 @@ GERMAN: dict[str, str] = {
     "Request Entity Too Large": "Anfrage zu groß",
     "Unsupported Media Type": "Nicht unterstützter Medientyp",
     "Too Many Requests": "Zu viele Anfragen",
-    "Request Header Fields Too Large": "Header-Felder der Anfrage zu groß",
     "Internal Server Error": "Interner Serverfehler",
     "Service Unavailable": "Dienst nicht verfügbar",
     "The browser (or proxy) sent a request that this server could not understand.": (

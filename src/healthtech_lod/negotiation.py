@@ -14,8 +14,8 @@ JSON-LD ``profile``, is read by ``jsonld_profile``.
 ``Accept`` and ``Accept-Language`` are parsed once per request, and each media
 type is matched against ``Accept`` once per request however many times a view
 asks (/sparql asks up to four times). A header of more than MAX_ACCEPT_ENTRIES
-entries or MAX_ACCEPT_LENGTH characters is refused (431) before anything reads
-it: matching costs in proportion to a header's entries, and no client needs
+entries or MAX_ACCEPT_LENGTH characters is refused (431, plain text) before
+anything reads it: matching costs in proportion to a header's entries, and no client needs
 more (a browser sends a handful, Comunica about fifteen).
 """
 
@@ -304,10 +304,12 @@ def _too_large(name: str, value: str) -> str | None:
 
 def _check_headers() -> None:
     """Refuse (431) a request whose Accept or Accept-Language is over the limits,
-    before anything parses it."""
+    before anything parses it. The refusal is plain text whatever the request
+    accepts: the cheapest answer there is, however the headers are built."""
     for name in LIMITED_HEADERS:
         problem = _too_large(name, request.headers.get(name, ""))
         if problem:
+            g.media_type = BY_KEY["text"]
             raise RequestHeaderFieldsTooLarge(problem)
 
 
