@@ -118,7 +118,8 @@ def test_sitemap_is_listed_by_the_build_not_per_request(
     assert list(written) == [("http://localhost/", 1)], "written once, then kept"
 
 
-def test_sitemap_follows_the_host(client: FlaskClient) -> None:
+def test_sitemap_follows_the_host(make_app: MakeApp) -> None:
+    client = make_app(ALLOWED_HOSTS=["lod.example.org"]).test_client()
     response = client.get("/sitemap.xml", base_url="https://lod.example.org/")
     loc = ElementTree.fromstring(response.data).findtext(f"{NS}url/{NS}loc")
     assert loc == "https://lod.example.org/"

@@ -6,7 +6,7 @@ import html
 from collections import Counter
 
 import pytest
-from conftest import BROWSER, FIXTURES, jsonld_graph
+from conftest import BROWSER, FIXTURES, MakeApp, jsonld_graph
 from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph, Literal, Namespace, URIRef
@@ -192,9 +192,10 @@ def test_every_format_of_the_vocabulary_describes_itself(client: FlaskClient) ->
     assert isomorphic(Graph().parse(data=client.get("/def.rdf").data, format="xml"), turtle)
 
 
-def test_vocabulary_served_at_its_own_iri_keeps_its_own_dates(client: FlaskClient) -> None:
+def test_vocabulary_served_at_its_own_iri_keeps_its_own_dates(make_app: MakeApp) -> None:
     """From the canonical host the document's URL is the ontology's IRI: the ontology
     keeps its own license and modification date, and only names its dataset."""
+    client = make_app(ALLOWED_HOSTS=["w3id.org"]).test_client()
     ontology = URIRef("https://w3id.org/lu-healthtech/def")
     response = client.get("/def.ttl", base_url="https://w3id.org/lu-healthtech/")
     graph = Graph().parse(data=response.data, format="turtle")

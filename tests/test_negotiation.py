@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import BROWSER, jsonld_graph
+from conftest import BROWSER, MakeApp, jsonld_graph
 from flask.testing import FlaskClient
 from rdflib import Graph
 from rdflib.compare import isomorphic
+from werkzeug.datastructures import LanguageAccept, MIMEAccept
 
 from healthtech_lod import negotiation
 from healthtech_lod.negotiation import MEDIA_TYPES
@@ -248,27 +250,82 @@ def accept_language(entries: int, wanted: str, position: int) -> str:
     return ", ".join(tags)
 
 
-@pytest.mark.parametrize(
-    ("header", "expected"),
-    [
-        (accept_language(500, "fr", 0), "fr"),
-        (accept_language(500, "fr", 31), "fr"),
-        # Past the first 32 entries nothing is read: the default language.
-        (accept_language(500, "fr", 32), "en"),
-        (accept_language(500, "fr", 499), "en"),
-        # Past the first 1024 characters neither, and a cut entry is dropped.
-        ("fr;q=0.9, " + "x" * 5000, "fr"),
-        ("x-" + "y" * 1020 + ", fr", "en"),
-        ("en;q=0.1, x-tag, fr;q=0.9" + ", x-tag" * 20, "fr"),
-    ],
-)
-def test_a_long_accept_language_is_read_up_to_its_limits(
-    client: FlaskClient, header: str, expected: str
+@pytest.mark.parametrize(("position", "expected"), [(0, "fr"), (49, "fr")])
+def test_an_accept_language_within_the_limits_is_read_whole(
+    client: FlaskClient, position: int, expected: str
 ) -> None:
+    header = accept_language(50, "fr", position)
     response = client.get("/", headers={"Accept": BROWSER, "Accept-Language": header})
     assert response.status_code == 200
     assert f'<html lang="{expected}">' in response.text
     assert "Accept-Language" in response.vary
+
+
+def media_types(entries: int, wanted: str) -> str:
+    """An Accept of ``entries`` media types nothing offers, then ``wanted``."""
+    return ", ".join([*(f"application/x-type{i};q=0.5" for i in range(entries)), wanted])
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "named"),
+    [
+        # The red team's header: 500 languages, each matched for every string of the page.
+        ("/", {"Accept-Language": accept_language(500, "fr", 0)}, "7878 characters"),
+        ("/", {"Accept-Language": accept_language(60, "fr", 0)}, "60 entries"),
+        ("/", {"Accept-Language": "fr;q=0.9, x-" + "y" * 5000}, "5012 characters"),
+        ("/doc/voicemed", {"Accept": media_types(60, "text/turtle")}, "61 entries"),
+        ("/sparql?query=ASK%7B%7D", {"Accept": media_types(60, "text/csv")}, "61 entries"),
+        # One unknown media type of 100 KB: refused for its length, not echoed in a 406.
+        ("/doc/voicemed", {"Accept": "application/x-" + "y" * 100_000}, "100014 characters"),
+    ],
+)
+def test_an_accept_header_over_the_limits_is_431(
+    client: FlaskClient, path: str, headers: dict[str, str], named: str
+) -> None:
+    response = client.get(path, headers=headers)
+    assert response.status_code == 431
+    assert len(response.data) < 2000
+    assert named in response.text and "the limit is" in response.text
+    assert response.mimetype == "text/plain", "the error's format is not read from it"
+
+
+def test_the_refusal_is_plain_text_whatever_is_accepted(client: FlaskClient) -> None:
+    """The cheapest answer: no page is rendered for a request built to be costly."""
+    header = accept_language(500, "fr", 0)
+    for accept in (BROWSER, "application/json", "text/turtle"):
+        response = client.get("/", headers={"Accept": accept, "Accept-Language": header})
+        assert response.status_code == 431
+        assert response.mimetype == "text/plain"
+        assert response.text.startswith("431 Request Header Fields Too Large\n")
+
+
+def test_the_header_limits_are_settings(make_app: MakeApp) -> None:
+    client = make_app(MAX_ACCEPT_ENTRIES=2, MAX_ACCEPT_LENGTH=30).test_client()
+    assert client.get("/doc/voicemed", headers={"Accept": "a/b, text/turtle"}).status_code == 200
+    assert (
+        client.get("/doc/voicemed", headers={"Accept": "a/b, c/d, text/turtle"}).status_code == 431
+    )
+    long = "text/turtle;q=0.9, a/" + "b" * 10
+    assert client.get("/doc/voicemed", headers={"Accept": long}).status_code == 431
+
+
+def test_each_media_type_is_matched_once_per_request(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/sparql negotiates up to four times (the page, the results, the graphs, the
+    406); each offered media type is matched against Accept's entries once."""
+    matched: list[str] = []
+    match = MIMEAccept._best_single_match
+
+    def counting(self: MIMEAccept, value: str) -> Any:
+        matched.append(value)
+        return match(self, value)
+
+    monkeypatch.setattr(MIMEAccept, "_best_single_match", counting)
+    headers = {"Accept": media_types(40, "text/csv")}
+    response = client.get("/sparql", query_string={"query": "ASK {}"}, headers=headers)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert matched and Counter(matched).most_common(1)[0][1] == 1, Counter(matched)
 
 
 def test_the_page_language_is_chosen_once_per_request(
@@ -284,4 +341,4 @@ def test_the_page_language_is_chosen_once_per_request(
     monkeypatch.setattr(negotiation, "parse_accept_header", counting)
     page = client.get("/doc/voicemed", headers={"Accept": BROWSER, "Accept-Language": "fr"})
     assert '<html lang="fr">' in page.text and "Affirmations" in page.text
-    assert len(parsed) == 1
+    assert Counter(kind for _, kind in parsed) == {MIMEAccept: 1, LanguageAccept: 1}

@@ -71,7 +71,8 @@ def test_graph_iri_is_303_to_the_graph_store(client: FlaskClient) -> None:
     assert client.get("/graph/nothing").status_code == 404
 
 
-def test_links_stay_on_the_serving_host(client: FlaskClient) -> None:
+def test_links_stay_on_the_serving_host(make_app: MakeApp) -> None:
+    client = make_app(ALLOWED_HOSTS=["lod.example.org", "localhost"]).test_client()
     base = "https://lod.example.org:8443"
     response = client.get("/id/voicemed", base_url=base)
     assert response.headers["Location"] == f"{base}/doc/voicemed"

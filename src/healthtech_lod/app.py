@@ -17,6 +17,7 @@ from . import (
     description,
     downloads,
     errors,
+    hosts,
     i18n,
     limits,
     negotiation,
@@ -47,6 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """
     app = Flask(__name__, static_url_path="/static")
     app.config.update(settings(config))
+    hosts.init_app(app)  # inside ProxyFix: it checks the forwarded host
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]

@@ -15,6 +15,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, json, render_template, request, url_for
 
 from .description import get_statistics
+from .echo import quote
 from .namespaces import PREFIXES
 from .negotiation import language, negotiate
 from .pages import Value, curie, href, label, link
@@ -146,10 +147,11 @@ def members(name: str) -> Response | str:
     media_type = negotiate(("html", "json"))
     iri = resolve(name)
     if iri is None:
-        abort(404, f"The data has no entities of a class named {name!r}; /browse lists them.")
+        named = quote(name)
+        abort(404, f"The data has no entities of a class named {named!r}; /browse lists them.")
     raw = request.args.get("page", "1")
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or int(raw) < 1:
-        abort(400, f"The page number must be a positive whole number, not {raw!r}.")
+        abort(400, f"The page number must be a positive whole number, not {quote(raw)!r}.")
     page = class_page(iri, int(raw))
     if page.page > page.pages:
         abort(404, f"{page.curie} has {page.pages} page(s) of entities; there is no page {raw}.")

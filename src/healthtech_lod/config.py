@@ -30,6 +30,10 @@ DEFAULTS: dict[str, Any] = {
     "STORE_CACHE_DIR": None,
     # Maximum length of a SPARQL query, in characters.
     "MAX_QUERY_LENGTH": 20_000,
+    # Longest Accept or Accept-Language header read, in characters, and most entries
+    # (comma-separated) in one; a request whose header is over either gets 431.
+    "MAX_ACCEPT_LENGTH": 4096,
+    "MAX_ACCEPT_ENTRIES": 50,
     # Maximum size of a request body, in bytes (Flask's MAX_CONTENT_LENGTH).
     "MAX_CONTENT_LENGTH": 64 * 1024,
     # Rows shown at most in the HTML table of query results (CSV and JSON give all).
@@ -100,6 +104,14 @@ DEFAULTS: dict[str, Any] = {
     # Number of reverse proxies in front of the service whose X-Forwarded-For,
     # -Proto, -Host and -Prefix headers are trusted (Werkzeug's ProxyFix); 0: none.
     "TRUSTED_PROXIES": 0,
+    # Host names a request may be addressed to (Host, or X-Forwarded-Host from a
+    # trusted proxy), whatever the port; ".example.org" also allows its subdomains, "*"
+    # any name. PUBLIC_URL's host is added. Another name, or a malformed Host: 400.
+    "ALLOWED_HOSTS": ["localhost", "127.0.0.1", "[::1]"],
+    # The service's public address, "http(s)://host[:port]": every link it writes
+    # (Location, Link, Content-Location, @context, pages) is built from it, whatever
+    # the request's host. None: links follow the request's (allowed) host.
+    "PUBLIC_URL": None,
 }
 
 

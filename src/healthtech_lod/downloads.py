@@ -37,6 +37,7 @@ from werkzeug.http import parse_range_header
 
 from . import jsonld, rdf
 from .dataset import dataset_files
+from .echo import quote
 from .namespaces import GRAPH
 from .rdf import sort_key, triples, used_prefixes
 from .responses import Link
@@ -317,7 +318,7 @@ def file(name: str) -> Response:
     manifest = get_manifest()
     download = manifest.find(name)
     if download is None:
-        abort(404, f"No download named {name}; the list is at /download/.")
+        abort(404, f"No download named {quote(name)}; the list is at /download/.")
     # One range is answered 206; several get the whole file, 200, as RFC 9110
     # (section 14.2) allows a server to ignore Range (Werkzeug would answer 416).
     ranges = parse_range_header(request.headers.get("Range"))

@@ -5,7 +5,9 @@ client negotiated: an HTML page for a browser, ``{"error": {"status", "title",
 "detail"}}`` for a JSON client, an empty RDF document with ``#`` comments for a
 Turtle, N-Triples, TriG or N-Quads client, plain text otherwise. A view that had
 already chosen a format (``/doc/x.ttl``) gets its error in that format. Never a
-traceback: an unexpected exception becomes a bare 500 (and is logged).
+traceback: an unexpected exception becomes a bare 500 (and is logged). A message
+longer than ``echo.DETAIL_LENGTH`` characters is cut there: none repeats more than a
+short prefix of what the client sent.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import json
 from flask import Flask, Response, current_app, g, render_template, request
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
+from .echo import DETAIL_LENGTH, quote
 from .negotiation import BY_KEY, ERROR_OFFERS, MediaType, best
 from .remote import RemoteError
 
@@ -26,7 +29,7 @@ def handle(error: HTTPException) -> Response:
     """Write ``error`` in the negotiated error shape."""
     status = error.code or 500
     title = error.name
-    detail = error.description or title
+    detail = quote(error.description or title, DETAIL_LENGTH)
     media_type = _media_type()
     if media_type.errors == "html":
         # A view's own detail is in English; Werkzeug's standard one the page translates.

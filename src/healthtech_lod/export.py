@@ -165,7 +165,8 @@ def export_static(
     work = make_beside(folder, ExportError)
     try:
         say("Loading the dataset")
-        app = create_app({**(config or {}), "ACCESS_LOG": False})
+        # The export's links name its base URL, which the service must then answer for.
+        app = create_app({**(config or {}), "ACCESS_LOG": False, "PUBLIC_URL": base})
         site = StaticSite(
             folder=work,
             base_url=base,

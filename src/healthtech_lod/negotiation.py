@@ -10,6 +10,13 @@ Media-type parameters (``charset=utf-8``, JSON-LD's ``profile=…``) do not stop
 match: Werkzeug matches them exactly, so ``Accept`` is read once per request
 with its parameters set aside, and the one parameter this service honours, the
 JSON-LD ``profile``, is read by ``jsonld_profile``.
+
+``Accept`` and ``Accept-Language`` are parsed once per request, and each media
+type is matched against ``Accept`` once per request however many times a view
+asks (/sparql asks up to four times). A header of more than MAX_ACCEPT_ENTRIES
+entries or MAX_ACCEPT_LENGTH characters is refused (431, plain text) before
+anything reads it: matching costs in proportion to a header's entries, and no client needs
+more (a browser sends a handful, Comunica about fifteen).
 """
 
 from __future__ import annotations
@@ -21,7 +28,10 @@ from types import MappingProxyType
 import pyoxigraph as ox
 from flask import Flask, Response, abort, current_app, g, request
 from werkzeug.datastructures import LanguageAccept, MIMEAccept
+from werkzeug.exceptions import RequestHeaderFieldsTooLarge
 from werkzeug.http import parse_accept_header, parse_options_header
+
+from .echo import quote
 
 
 @dataclass(frozen=True)
@@ -158,8 +168,8 @@ def negotiate(offers: Sequence[str], override: str | None = None) -> MediaType:
     override = override or request.values.get("format")
     chosen = best(offers, override)
     if chosen is None:
-        asked = f"format={override}" if override else f"Accept: {request.headers.get('Accept')}"
-        abort(406, f"Nothing offered here matches {asked}. Offered: {offered(offers)}.")
+        asked = f"format={override}" if override else f"Accept: {request.headers.get('Accept', '')}"
+        abort(406, f"Nothing offered here matches {quote(asked)}. Offered: {offered(offers)}.")
     g.media_type = chosen
     return chosen
 
@@ -171,18 +181,42 @@ def best(offers: Sequence[str], override: str | None) -> MediaType | None:
     if override:
         wanted = override.strip().lower()
         return next((m for m in candidates if wanted in (*m.names, *m.accepts)), None)
-    if not request.accept_mimetypes:
+    accept = _accept()
+    if not accept:
         return candidates[0]
-    match = _accept().best_match([a for m in candidates for a in m.accepts])
+    match = accept.best_match([a for m in candidates for a in m.accepts])
     return next((m for m in candidates if match in m.accepts), None)
+
+
+class _Matched(MIMEAccept):
+    """A MIMEAccept that matches each media type against its entries once: a view
+    that negotiates several times (/sparql) reuses the matches of the first."""
+
+    def __init__(self, values: list[tuple[str, float]]) -> None:
+        super().__init__(values)
+        self.matches: dict[str, tuple[str, float] | None] = {}
+
+    def _best_single_match(self, match: str) -> tuple[str, float] | None:
+        if match not in self.matches:
+            self.matches[match] = super()._best_single_match(match)
+        return self.matches[match]
 
 
 def _accept() -> MIMEAccept:
     """``Accept`` without media-type parameters (q-values kept), read once per request."""
     if "accept" not in g:
-        g.accept = MIMEAccept([(_essence(value), q) for value, q in request.accept_mimetypes])
+        g.accept = _Matched([(_essence(value), q) for value, q in _accepted()])
     accept: MIMEAccept = g.accept
     return accept
+
+
+def _accepted() -> MIMEAccept:
+    """``Accept`` as Werkzeug parses it, parameters kept; parsed once per request.
+    Empty when the header is over the limits (the request is refused anyway)."""
+    if "accepted" not in g:
+        g.accepted = parse_accept_header(_header("Accept"), MIMEAccept)
+    accepted: MIMEAccept = g.accepted
+    return accepted
 
 
 def _essence(value: str) -> str:
@@ -200,7 +234,7 @@ def jsonld_profile() -> str:
     ``expanded`` or ``flattened``. The best-rated profile given wins."""
     asked = [
         (q, options.get("profile", ""))
-        for value, q in request.accept_mimetypes
+        for value, q in _accepted()
         if q > 0 and _essence(value) in BY_KEY["jsonld"].accepts
         for options in (parse_options_header(value)[1],)
     ]
@@ -214,12 +248,6 @@ def jsonld_profile() -> str:
 def offered(offers: Sequence[str]) -> str:
     """The offers as a readable list, for messages."""
     return ", ".join(f"{BY_KEY[k].mimetype} (.{BY_KEY[k].extension})" for k in offers)
-
-
-#: How much of ``Accept-Language`` is read: its first entries, within its first
-#: characters. Browsers send a handful; a longer header costs no more than this.
-ACCEPT_LANGUAGE_ENTRIES = 32
-ACCEPT_LANGUAGE_LENGTH = 1024
 
 
 def language() -> str:
@@ -242,14 +270,47 @@ def _choose_language() -> str:
 
 
 def accepted_languages() -> LanguageAccept:
-    """``Accept-Language`` as Werkzeug parses it, from its first
-    ACCEPT_LANGUAGE_ENTRIES entries within its first ACCEPT_LANGUAGE_LENGTH
-    characters; an entry cut by that length is left out."""
-    header = request.headers.get("Accept-Language", "")
-    entries = header[: ACCEPT_LANGUAGE_LENGTH + 1].split(",")
-    if len(header) > ACCEPT_LANGUAGE_LENGTH:
-        entries.pop()
-    return parse_accept_header(",".join(entries[:ACCEPT_LANGUAGE_ENTRIES]), LanguageAccept)
+    """``Accept-Language`` as Werkzeug parses it; empty when the header is over the
+    limits (the request is refused anyway)."""
+    return parse_accept_header(_header("Accept-Language"), LanguageAccept)
+
+
+#: The headers whose size the limits bound: those parsed into lists and matched.
+LIMITED_HEADERS = ("Accept", "Accept-Language")
+
+
+def _header(name: str) -> str:
+    """The value of ``name``, or "" when it is over the limits."""
+    value = request.headers.get(name, "")
+    return "" if _too_large(name, value) else value
+
+
+def _too_large(name: str, value: str) -> str | None:
+    """Why ``value`` of header ``name`` is over the limits, or None."""
+    config = current_app.config
+    if len(value) > config["MAX_ACCEPT_LENGTH"]:
+        return (
+            f"The {name} header is {len(value)} characters long; "
+            f"the limit is {config['MAX_ACCEPT_LENGTH']}."
+        )
+    entries = value.count(",") + 1
+    if entries > config["MAX_ACCEPT_ENTRIES"]:
+        return (
+            f"The {name} header has {entries} entries; the limit is "
+            f"{config['MAX_ACCEPT_ENTRIES']}. List only what you accept."
+        )
+    return None
+
+
+def _check_headers() -> None:
+    """Refuse (431) a request whose Accept or Accept-Language is over the limits,
+    before anything parses it. The refusal is plain text whatever the request
+    accepts: the cheapest answer there is, however the headers are built."""
+    for name in LIMITED_HEADERS:
+        problem = _too_large(name, request.headers.get(name, ""))
+        if problem:
+            g.media_type = BY_KEY["text"]
+            raise RequestHeaderFieldsTooLarge(problem)
 
 
 def languages() -> list[str]:
@@ -268,6 +329,8 @@ def _vary(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Add ``Vary: Accept`` to every response whose content was negotiated, and
-    ``Vary: Accept-Language`` to every page whose language was."""
+    """Refuse over-long Accept and Accept-Language headers (431); add ``Vary:
+    Accept`` to every response whose content was negotiated, and ``Vary:
+    Accept-Language`` to every page whose language was."""
+    app.before_request(_check_headers)
     app.after_request(_vary)

@@ -36,6 +36,7 @@ from flask import (
 from . import __version__
 from .description import EXTENSION as STATISTICS
 from .description import Statistics
+from .echo import quote
 from .matching import (
     BY_IRI,
     META,
@@ -224,12 +225,12 @@ def reconcile(batch: Any) -> dict[str, Any]:
 
 def _query(key: str, given: Any) -> Query:
     """One query of a batch, checked. Aborts 400 naming the query and the fault."""
-    where = f"Query {key!r}"
+    where = f"Query {quote(key)!r}"
     if not isinstance(given, dict):
         abort(400, f"{where} is not a JSON object.")
     unknown = sorted(set(given) - QUERY_FIELDS)
     if unknown:
-        abort(400, f"{where} has unknown fields: {', '.join(unknown)}.")
+        abort(400, f"{where} has unknown fields: {quote(', '.join(unknown))}.")
     text = given.get("query", "")
     if not isinstance(text, str):
         abort(400, f"{where}: query must be a string.")
@@ -263,7 +264,7 @@ def _query(key: str, given: Any) -> Query:
 def _type(where: str, given: str) -> str:
     iri = _expand(given)
     if iri not in get_service().matcher.superclasses:
-        abort(400, f"{where}: unknown type {given!r}; /reconcile/suggest/type lists them.")
+        abort(400, f"{where}: unknown type {quote(given)!r}; /reconcile/suggest/type lists them.")
     return iri
 
 
@@ -344,7 +345,7 @@ def _source(settings: Any) -> str | None:
     if chosen in ("", None):
         return None
     if not isinstance(chosen, str) or _expand(chosen) not in get_service().sources:
-        abort(400, f"extend=: unknown source {chosen!r}; the manifest lists them.")
+        abort(400, f"extend=: unknown source {quote(chosen)!r}; the manifest lists them.")
     return str(GRAPH) + _expand(chosen).removeprefix(str(SOURCE))
 
 
@@ -508,7 +509,7 @@ def _within_cap(count: int, what: str) -> None:
 def _property(given: str) -> Property:
     found = BY_IRI.get(_expand(given))
     if found is None:
-        abort(400, f"Unknown property {given!r}; /reconcile/suggest/property lists them.")
+        abort(400, f"Unknown property {quote(given)!r}; /reconcile/suggest/property lists them.")
     return found
 
 
@@ -531,10 +532,10 @@ def _entity() -> ox.NamedNode:
         abort(400, "Give the entity: ?id=IRI.")
     space = get_service().matcher.space
     if not given.startswith(space) or not is_iri(given):
-        abort(404, f"<{given}> is not an entity of this dataset (they start with {space}).")
+        abort(404, f"<{quote(given)}> is not an entity of this dataset (they start with {space}).")
     node = ox.NamedNode(given)
     if not get_store().has_subject(node):
-        abort(404, f"Nothing is known about <{given}>.")
+        abort(404, f"Nothing is known about <{quote(given)}>.")
     return node
 
 

@@ -12,6 +12,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, url_for
 from werkzeug.routing import BaseConverter
 
+from .echo import quote
 from .negotiation import DOCUMENT_OFFERS
 from .pages import embedded_data, entity_page
 from .responses import Link, Variants, described, serialize
@@ -48,7 +49,7 @@ def graph(slug: str) -> Response:
     when there is no such graph."""
     iri = _iri("graph/" + slug)
     if not get_store().has_graph(iri):
-        abort(404, f"There is no named graph <{iri.value}>.")
+        abort(404, f"There is no named graph <{quote(iri.value)}>.")
     return _see_other(url_for("sparql.graphs", graph=iri.value, _external=True))
 
 
@@ -94,7 +95,7 @@ def _iri(path: str) -> ox.NamedNode:
 def _known(iri: ox.NamedNode) -> None:
     """Aborts 404 when the dataset has no statement about ``iri``."""
     if not get_store().has_subject(iri):
-        abort(404, f"Nothing is known about <{iri.value}>.")
+        abort(404, f"Nothing is known about <{quote(iri.value)}>.")
 
 
 def _see_other(location: str) -> Response:

@@ -9,6 +9,7 @@ import pyoxigraph as ox
 from flask import Response, abort, current_app, g, request, url_for
 
 from . import jsonld, rdf
+from .echo import quote
 from .namespaces import DCTERMS, FOAF, VOID, XSD
 from .negotiation import BY_KEY, MediaType, jsonld_profile, language, negotiate
 from .pages import Format
@@ -137,7 +138,7 @@ class Variants:
         extensions = [BY_KEY[key].extension for key in self.offers]
         if ext is not None and ext not in extensions:
             listed = ", ".join(f".{e}" for e in extensions)
-            abort(404, f"No .{ext} variant here; this document comes as {listed}.")
+            abort(404, f"No .{quote(ext)} variant here; this document comes as {listed}.")
         return negotiate(self.offers, ext)
 
     def url(self, media_type: MediaType) -> str:

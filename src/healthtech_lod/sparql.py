@@ -41,6 +41,7 @@ from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, ServiceUnavai
 
 from .cache import digest, get_cache
 from .description import serialize_graph, service_graph
+from .echo import quote
 from .executor import (
     ExecutorBusy,
     ExecutorClosedError,
@@ -397,7 +398,7 @@ def graphs() -> Response:
         name = _graphs(request.args, "graph")
         assert name is not None
         if not store.has_graph(name[0]):
-            abort(404, f"There is no named graph <{name[0].value}>.")
+            abort(404, f"There is no named graph <{quote(name[0].value)}>.")
         quads = store.graph_quads(name[0])
         statements: list[Statement] = described(quads, media_type, name[0].value, None)
     elif "default" in request.args:

@@ -27,6 +27,7 @@ from werkzeug.routing import BaseConverter
 from . import jsonld
 from .dataset import check_syntax
 from .description import document_graph, get_statistics
+from .echo import quote
 from .namespaces import GRAPH, OWL
 from .negotiation import BY_KEY, MediaType
 from .pages import ontology_page
@@ -121,7 +122,7 @@ def _snapshot_store(store: DatasetStore, version: str) -> tuple[DatasetStore, ox
     repository has no snapshot of that version."""
     path = store.root / VERSIONS / f"{version}.ttl"
     if not path.is_file():
-        abort(404, f"There is no version {version} of the vocabulary.")
+        abort(404, f"There is no version {quote(version)} of the vocabulary.")
     graph = _version_iri(version)
     memory = ox.Store()
     memory.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in _snapshot(path))
