@@ -350,6 +350,7 @@ SERVE_FAILURES = {
     "no-workers": ("{fixtures}", ("--workers", "0"), ("0 is not in the range",)),
     "unknown-host": ("{fixtures}", ("--host", "999.1.1.1"), ("999.1.1.1",)),
     "backend-not-a-url": ("{fixtures}", ("--backend", "sparql:nowhere"), ("sparql:nowhere",)),
+    "public-url-not-http": ("{fixtures}", ("--public-url", "ftp://x"), ("--public-url", "ftp://x")),
     "backend-not-answering": (
         "{fixtures}",
         ("--backend", "sparql:http://127.0.0.1:{closed}/sparql"),

@@ -141,6 +141,13 @@ def build(root: Path, out: Path, extra: tuple[Path, ...], no_validate: bool) -> 
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1))
 @click.option("--base-uri", default=None, help="Canonical base IRI (default: w3id.org).")
 @click.option(
+    "--public-url",
+    default=None,
+    metavar="http(s)://HOST[:PORT]",
+    help="Where the service is reached: links are built from it, and requests for other "
+    "hosts than it and ALLOWED_HOSTS (default: loopback) get 400.",
+)
+@click.option(
     "--store",
     type=click.Path(path_type=Path),
     default=None,
@@ -158,6 +165,7 @@ def serve(
     port: int,
     workers: int,
     base_uri: str | None,
+    public_url: str | None,
     store: Path | None,
     backend: str | None,
     dev: bool,
@@ -165,8 +173,14 @@ def serve(
     """Serve the dataset: SPARQL endpoint, entity documents, downloads."""
     from .build import BuildError
     from .dataset import DatasetSyntaxError
+    from .hosts import public_url as parse_public_url
     from .remote import RemoteError
     from .server import run
+
+    try:
+        parse_public_url(public_url)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--public-url") from err
 
     if backend is not None and not _is_sparql_url(backend):
         raise click.BadParameter(
@@ -181,6 +195,7 @@ def serve(
             port=port,
             workers=workers,
             base_uri=base_uri,
+            public_url=public_url,
             store=store,
             dev=dev,
             backend=backend,

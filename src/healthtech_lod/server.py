@@ -57,6 +57,7 @@ def run(
     store: Path | None = None,
     dev: bool = False,
     backend: str | None = None,
+    public_url: str | None = None,
 ) -> None:
     """Serve until interrupted. Raises DatasetSyntaxError if a file does not parse,
     BuildError for a build that cannot be made or opened, RemoteError for a backend
@@ -64,6 +65,8 @@ def run(
     config: dict[str, Any] = {}
     if base_uri:
         config["BASE_URI"] = base_uri
+    if public_url:
+        config["PUBLIC_URL"] = public_url
     if store is not None:
         config["STORE_PATH"] = str(store)
     if backend is not None:
