@@ -10,6 +10,7 @@ size of the class.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, json, render_template, request, url_for
@@ -107,13 +108,14 @@ def class_page(iri: ox.NamedNode, page: int) -> ClassPage:
     pages = max(1, -(-total // PAGE_SIZE))
     offset = (page - 1) * PAGE_SIZE
     paged = f"{MEMBERS} LIMIT {PAGE_SIZE} OFFSET {offset}"
-    rows = store.select(paged, **{"class": iri, "lang": ox.Literal(language())})
+    bindings: dict[str, ox.NamedNode | ox.Literal] = {"class": iri, "lang": ox.Literal(language())}
+    rows = store.select(paged, **bindings)
     name = curie(iri.value)
 
     def page_link(number: int) -> str | None:
         if not 1 <= number <= pages:
             return None
-        arguments = {"page": number} if number > 1 else {}
+        arguments: dict[str, Any] = {"page": number} if number > 1 else {}
         return url_for("browse.members", name=name, **arguments)
 
     return ClassPage(

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import pyoxigraph as ox
 
@@ -178,7 +178,7 @@ def _load_extra(store: ox.Store, path: Path, reader: IO[bytes] | _Counting) -> N
     """Load the extra file ``path``, read from ``reader``, into ``store``. Raises
     DatasetSyntaxError where it does not parse, BuildError if it states nothing."""
     try:
-        quads = ox.parse(reader, format=EXTRA_FORMATS[path.suffix])
+        quads = ox.parse(cast(IO[bytes], reader), format=EXTRA_FORMATS[path.suffix])
         first = next(quads, None)
         if first is None:
             raise BuildError(f"{path}: holds no statements (an empty file?)")

@@ -489,7 +489,9 @@ def _description(ext: str | None, home: bool = False) -> Response:
         page = dataset_page(graph, DESCRIPTION.formats())
         chart = growth(get_store()) if home else ()
         schema = dataset_jsonld(graph, get_statistics().years, languages())
-        body = render_template("dataset.html", page=page, chart=chart, home=home, schema=schema)
+        body: str | bytes = render_template(
+            "dataset.html", page=page, chart=chart, home=home, schema=schema
+        )
     else:
         body = serialize_graph(graph, media_type)
     return DESCRIPTION.respond(Response(body, mimetype=media_type.mimetype), media_type)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import pyoxigraph as ox
 from flask import (
@@ -236,7 +236,7 @@ def write_folder(contents: Contents, folder: Path) -> Manifest:
             with target.open("wb") as raw:
                 if spec.gzip:
                     with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as packed:
-                        spec.write(contents, packed)
+                        spec.write(contents, cast(IO[bytes], packed))
                 else:
                     spec.write(contents, raw)
             sums.append(f"{_sha256(target)}  {spec.name}\n")
@@ -331,6 +331,6 @@ def file(name: str) -> Response:
     )
     if several:
         response.accept_ranges = "bytes"
-        response = response.make_conditional(request)
+        response.make_conditional(request)  # in place
     response.headers["Link"] = str(Link(current_app.config["LICENSE"], "license"))
     return response

@@ -299,18 +299,24 @@ PLACES_QUERY = """SELECT ?c ?en ?fr WHERE {
     FILTER (LANG(?en) = "en" && LANG(?fr) = "fr") } ORDER BY ?c"""
 
 
+def _solutions(store: ox.Store, query: str, prefixes: dict[str, str]) -> ox.QuerySolutions:
+    results = store.query(query, prefixes=prefixes)
+    assert isinstance(results, ox.QuerySolutions), "a SELECT query"
+    return results
+
+
 def load_reference(path: Path = REFERENCE_PATH) -> Reference:
     """The concepts and places that the synthetic data links to."""
     store = ox.Store()
     store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE)
     prefixes = {"skos": str(SKOS), "lht": str(LHT), "rdfs": str(RDFS)}
     schemes: dict[str, list[Named]] = {}
-    for row in store.query(CONCEPTS_QUERY, prefixes=prefixes):
+    for row in _solutions(store, CONCEPTS_QUERY, prefixes):
         scheme = row["scheme"].value.rsplit("/", 1)[-1]
         schemes.setdefault(scheme, []).append(Named(row["c"], row["en"].value, row["fr"].value))
     places = [
         Named(row["c"], row["en"].value, row["fr"].value)
-        for row in store.query(PLACES_QUERY, prefixes=prefixes)
+        for row in _solutions(store, PLACES_QUERY, prefixes)
     ]
     return Reference({k: tuple(v) for k, v in schemes.items()}, {p.slug: p for p in places})
 
@@ -636,7 +642,7 @@ class SourceGraph:
 
 def _entity(
     g: SourceGraph, s: ox.NamedNode, classes: Sequence[ox.NamedNode], text: str,
-    home: bool = True, **values: object,
+    home: bool = True, /, **values: object,
 ) -> Iterator[Statement]:  # fmt: skip
     """Types, labels, descriptions (in the home graph only) and source of an entity."""
     label_en, label_fr, about_en, about_fr = TEXTS[text]
@@ -1170,11 +1176,12 @@ def write_ecosystem(
     quads = fmt != ox.RdfFormat.TURTLE
     count = 0
 
-    def terms() -> Iterator[ox.Quad | ox.Triple]:
+    def terms() -> Iterator[ox.Quad]:
+        # A triple where the format has no graphs; Oxigraph's stubs want one kind.
         nonlocal count
         for graph, (s, p, o) in statements(organisations, seed, reference, on_progress):
             count += 1
-            yield ox.Quad(s, p, o, graph) if quads else ox.Triple(s, p, o)
+            yield ox.Quad(s, p, o, graph) if quads else ox.Triple(s, p, o)  # type: ignore[misc]
 
     prefixes = None if fmt == ox.RdfFormat.N_QUADS else _prefixes()
     with path.open("wb") as out:

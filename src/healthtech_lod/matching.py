@@ -436,7 +436,8 @@ class Matcher:
         """The classes of an entity and all their superclasses."""
         found: set[str] = set()
         for q in self.store.store.quads_for_pattern(ox.NamedNode(iri), TYPE, None):
-            found |= self.superclasses.get(q.object.value, frozenset({q.object.value}))
+            if isinstance(q.object, ox.NamedNode):
+                found |= self.superclasses.get(q.object.value, frozenset({q.object.value}))
         return found
 
     def types(self, iri: str) -> list[str]:
@@ -457,6 +458,7 @@ class Matcher:
     def _reconcile(self, db: sqlite3.Connection, query: Query) -> list[Candidate]:
         wanted = [self.subclasses(t) for t in query.types]
         named = self._identified(query.text)
+        names: dict[str, list[str]]
         if named:
             names = {named: []}
         elif query.text.strip():
@@ -633,7 +635,8 @@ class Matcher:
         for q in self.store.store.quads_for_pattern(ox.NamedNode(iri), predicate, None, context):
             term = q.object
             if prop.kind == "year":
-                found[_year(term.value)] = None
+                if isinstance(term, ox.Literal):
+                    found[_year(term.value)] = None
             elif prop.kind in ("entity", "place", "concept"):
                 if isinstance(term, ox.NamedNode) and not term.value.startswith(META):
                     found[term.value] = None

@@ -278,7 +278,7 @@ def _merge(
     """Objects of the kept quads, each with the graphs (slugs) that state it."""
     graphs: dict[RdfTerm, list[str]] = defaultdict(list)
     for q in quads:
-        if keep(q):
+        if keep(q) and not isinstance(q.object, ox.Triple):
             graphs[q.object].append(_slug(q.graph_name))
     return {term: tuple(sorted(set(g))) for term, g in graphs.items()}
 

@@ -101,7 +101,7 @@ def page(ext: str | None = None) -> Response:
         )
     report = get_report()
     if media_type.key == "html":
-        body = render_template(
+        body: str | bytes = render_template(
             "quality.html", page=quality_page(get_store(), report), formats=QUALITY.formats()
         )
     else:

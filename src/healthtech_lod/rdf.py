@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import cast
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -41,11 +42,17 @@ def serialize(statements: Sequence[Statement], rdf_format: ox.RdfFormat) -> byte
     """Write statements with the project's prefixes; a triple format gets the union
     of the statements, a dataset format groups them by graph. JSON-LD here is
     Oxigraph's expanded form (jsonld.py compacts)."""
+    ordered: list[Statement]
     if rdf_format.supports_datasets:
-        statements = sorted(statements, key=_graph_name)  # stable: keeps the order in a graph
+        ordered = sorted(statements, key=_graph_name)  # stable: keeps the order in a graph
     else:
-        statements = triples(statements)
-    return ox.serialize(statements, format=rdf_format, prefixes=used_prefixes(statements))
+        ordered = list(triples(statements))
+    # Oxigraph takes triples and quads mixed (a triple is in the default graph); its
+    # type stubs say one kind or the other.
+    mixed = cast("list[ox.Quad]", ordered)
+    body = ox.serialize(mixed, format=rdf_format, prefixes=used_prefixes(ordered))
+    assert body is not None  # no output file given: the bytes are returned
+    return body
 
 
 def _graph_name(statement: Statement) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, url_for
 from werkzeug.routing import BaseConverter
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .echo import quote
 from .negotiation import DOCUMENT_OFFERS
@@ -28,7 +29,7 @@ class SlugConverter(BaseConverter):
 
 
 @bp.get("/id/<slug:slug>")
-def entity(slug: str) -> Response:
+def entity(slug: str) -> WerkzeugResponse:
     """303 to the document of ``id/{slug}``. Aborts 404 when nothing describes it."""
     if slug == "dataset":
         return _see_other(url_for("description.dataset", _external=True))
@@ -37,14 +38,14 @@ def entity(slug: str) -> Response:
 
 
 @bp.get("/id/source/<slug:slug>")
-def source(slug: str) -> Response:
+def source(slug: str) -> WerkzeugResponse:
     """303 to the document of ``id/source/{slug}``. Aborts 404 when nothing describes it."""
     _known(_iri("id/source/" + slug))
     return _see_other(url_for("resources.source_document", slug=slug, _external=True))
 
 
 @bp.get("/graph/<slug:slug>")
-def graph(slug: str) -> Response:
+def graph(slug: str) -> WerkzeugResponse:
     """303 to the named graph ``graph/{slug}`` in the Graph Store Protocol. Aborts 404
     when there is no such graph."""
     iri = _iri("graph/" + slug)
@@ -78,7 +79,9 @@ def _document(iri: ox.NamedNode, variants: Variants, ext: str | None) -> Respons
     if media_type.key == "html":
         page = entity_page(store, iri, quads)
         data = embedded_data(store, iri, quads)
-        body = render_template("entity.html", page=page, formats=variants.formats(), data=data)
+        body: str | bytes = render_template(
+            "entity.html", page=page, formats=variants.formats(), data=data
+        )
     else:
         document = iri.value.replace("/id/", "/doc/", 1)
         body = serialize(described(quads, media_type, document, iri.value), media_type, iri.value)
@@ -98,7 +101,7 @@ def _known(iri: ox.NamedNode) -> None:
         abort(404, f"Nothing is known about <{quote(iri.value)}>.")
 
 
-def _see_other(location: str) -> Response:
+def _see_other(location: str) -> WerkzeugResponse:
     response = redirect(location, 303)
     response.vary.add("Accept")
     return response

@@ -115,7 +115,8 @@ def cacheable(response: Response, variant: MediaType, links: Sequence[Link] = ()
     response.cache_control.max_age = current_app.config["CACHE_MAX_AGE"]
     license_link = Link(current_app.config["LICENSE"], "license")
     response.headers["Link"] = ", ".join(str(link) for link in (*links, license_link))
-    return response.make_conditional(request)
+    response.make_conditional(request)  # in place
+    return response
 
 
 def entity_base() -> str:

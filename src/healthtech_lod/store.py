@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TypeGuard, cast
 
 import pyoxigraph as ox
 from flask import Flask, current_app
@@ -91,11 +92,15 @@ class DatasetStore:
         NAMED``), which the protocol's dataset parameters replace; with neither, the
         default graph is the set union of the named graphs. Raises SyntaxError if it
         does not parse."""
-        return self.store.query(text, default_graph=default_graphs, named_graphs=named_graphs)
+        # Lists of named nodes are what the stubs' wider (invariant) list types hold.
+        default = cast("list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None", default_graphs)
+        named = cast("list[ox.NamedNode | ox.BlankNode] | None", named_graphs)
+        return self.store.query(text, default_graph=default, named_graphs=named)
 
     def select(self, text: str, **bindings: ox.NamedNode | ox.Literal) -> list[ox.QuerySolution]:
         """Run one of this package's SELECT queries (its default graph: the union of
         the named graphs), with variables bound to terms (never pasted into the text)."""
+        substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]
         substitutions = {ox.Variable(name): term for name, term in bindings.items()}
         results = self.store.query(text, substitutions=substitutions)
         assert isinstance(results, ox.QuerySolutions)
@@ -269,7 +274,7 @@ def get_store() -> DatasetStore:
     return store
 
 
-def _blank(term: object) -> bool:
+def _blank(term: object) -> TypeGuard[ox.BlankNode]:
     return isinstance(term, ox.BlankNode)
 
 

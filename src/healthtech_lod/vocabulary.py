@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, render_template, url_for
+from flask.blueprints import BlueprintSetupState
 from rdflib import URIRef
 from werkzeug.routing import BaseConverter
 
@@ -52,7 +53,11 @@ class VersionConverter(BaseConverter):
 
 bp = Blueprint("vocabulary", __name__)
 # Before the routes below are added to the app, which needs the converter.
-bp.record_once(lambda state: state.app.url_map.converters.setdefault("version", VersionConverter))
+
+
+@bp.record_once
+def _add_converter(state: BlueprintSetupState) -> None:
+    state.app.url_map.converters.setdefault("version", VersionConverter)
 
 
 @bp.get("/def")
@@ -87,7 +92,8 @@ def current_version(store: DatasetStore) -> str | None:
     """The ontology's ``owl:versionInfo`` in graph/ontology."""
     graph = ox.NamedNode(str(GRAPH["ontology"]))
     for quad in store.store.quads_for_pattern(_ontology_iri(), VERSION_INFO, None, graph):
-        return quad.object.value
+        if isinstance(quad.object, ox.Literal):
+            return quad.object.value
     return None
 
 
@@ -108,7 +114,7 @@ def _ontology_document(
         page = dataclasses.replace(
             ontology_page(store, graph, _ontology_iri(), uses), iri=iri.value
         )
-        body = render_template("ontology.html", page=page, formats=variants.formats())
+        body: str | bytes = render_template("ontology.html", page=page, formats=variants.formats())
     else:
         document = url_for(variants.endpoint, _external=True, **dict(variants.values))
         about = document_graph(document, URIRef(iri.value))
