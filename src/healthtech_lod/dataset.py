@@ -27,7 +27,20 @@ from rdflib import Dataset, Graph, URIRef
 
 from .namespaces import GRAPH
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+#: The folders a dataset root holds (``--root``, DATA_ROOT).
+ROOT_FOLDERS = ("data", "ontology", "shapes", "seeds")
+
+
+def _default_root() -> Path:
+    """The checkout this package runs from, when it does (its files are the source of
+    truth); else the copy of them that the wheel carries (``healthtech_lod/root``)."""
+    checkout = Path(__file__).resolve().parents[2]
+    if all((checkout / folder).is_dir() for folder in ROOT_FOLDERS):
+        return checkout
+    return Path(__file__).resolve().parent / "root"
+
+
+REPO_ROOT = _default_root()
 
 #: Files of ontology/ that fill a graph of their own, named after the file.
 OWN_GRAPH = frozenset({"reused-terms"})
