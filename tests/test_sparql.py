@@ -355,6 +355,55 @@ def test_a_query_over_the_length_limit_is_413(make_app: MakeApp, how: str) -> No
     assert "108 characters long; the limit is 100" in response.text
 
 
+def nested(kind: str, depth: int) -> str:
+    """A query whose brackets nest ``depth`` deep: parentheses in a FILTER, groups of
+    braces, or blank nodes in square brackets."""
+    inner = depth - 1  # under the WHERE clause's braces
+    if kind == "(":
+        return "ASK { FILTER" + "(" * inner + "true" + ")" * inner + " }"
+    if kind == "{":
+        return "ASK " + "{" * depth + "}" * depth
+    return "ASK { <s> <p> " + "[<p>" * inner + "1" + "]" * inner + " }"
+
+
+def send(client: FlaskClient, how: str, query: str) -> TestResponse:
+    if how == "get":
+        return client.get("/sparql", query_string={"query": query})
+    if how == "form":
+        return client.post("/sparql", data={"query": query})
+    headers = {"Content-Type": "application/sparql-query"}
+    return client.post("/sparql", data=query.encode(), headers=headers)
+
+
+@pytest.mark.parametrize("how", ["get", "form", "body"])
+@pytest.mark.parametrize(("kind", "depth"), [("(", 5000), ("{", 5000), ("[", 3000)])
+def test_brackets_nested_past_the_limit_are_400_and_no_worker_dies(
+    app: Flask, kind: str, depth: int, how: str
+) -> None:
+    client = app.test_client()
+    executor = app.extensions["healthtech_lod.executor"]
+    assert send(client, how, "ASK {}").status_code == 200  # the query workers are up
+    before = executor.pids
+    refused = send(client, how, nested(kind, depth))
+    assert refused.status_code == 400
+    assert f"nests brackets {depth} deep; the limit is 64" in refused.text
+    at_the_limit = send(client, how, nested(kind, 64) + f" # {how}")  # not from the cache
+    assert at_the_limit.status_code == 200, at_the_limit.text
+    assert executor.pids == before, "every query worker is the one that was there"
+
+
+def test_max_query_nesting_counts_only_brackets_outside_strings_iris_and_comments(
+    make_app: MakeApp,
+) -> None:
+    client = make_app(MAX_QUERY_NESTING=3).test_client()
+    assert send(client, "get", "ASK { { { } } }").status_code == 200
+    refused = send(client, "get", "ASK { { { { } } } }")
+    assert refused.status_code == 400
+    assert "nests brackets 4 deep; the limit is 3" in refused.text
+    hidden = 'ASK { ?s <http://example.org/a((b> ?o FILTER(?o != "((((") } # {{{{'
+    assert send(client, "form", hidden).status_code == 200
+
+
 def test_service_is_refused(client: FlaskClient) -> None:
     query = "SELECT * WHERE { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }"
     response = client.get("/sparql", query_string={"query": query})

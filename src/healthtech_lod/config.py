@@ -30,6 +30,9 @@ DEFAULTS: dict[str, Any] = {
     "STORE_CACHE_DIR": None,
     # Maximum length of a SPARQL query, in characters.
     "MAX_QUERY_LENGTH": 20_000,
+    # Deepest nesting of brackets in a SPARQL query ((, { and [ counted together; 400
+    # beyond): a few thousand levels overflow the SPARQL parser's stack.
+    "MAX_QUERY_NESTING": 64,
     # Maximum size of a request body, in bytes (Flask's MAX_CONTENT_LENGTH).
     "MAX_CONTENT_LENGTH": 64 * 1024,
     # Rows shown at most in the HTML table of query results (CSV and JSON give all).

@@ -54,6 +54,7 @@ from .executor import (
     StoreSpec,
     WorkerError,
     federation_refusal,
+    nesting_refusal,
 )
 from .limits import check_rate
 from .namespaces import BASE
@@ -114,6 +115,7 @@ def init_app(app: Flask, store: DatasetStore) -> None:
         workers=app.config["QUERY_WORKERS"],
         queue_timeout=app.config["QUERY_QUEUE_TIMEOUT"],
         allowed_service_endpoints=allowed,
+        max_nesting=app.config["MAX_QUERY_NESTING"],
     )
 
 
@@ -324,8 +326,9 @@ def query_from_request() -> QueryRequest | None:
 
 
 def _checked(text: str) -> str:
-    """Aborts 400 for an empty query or one calling a SERVICE endpoint that is not
-    in SERVICE_ALLOWED_ENDPOINTS, 413 for one over MAX_QUERY_LENGTH."""
+    """Aborts 400 for an empty query, one calling a SERVICE endpoint that is not
+    in SERVICE_ALLOWED_ENDPOINTS or one nesting brackets deeper than
+    MAX_QUERY_NESTING; 413 for one over MAX_QUERY_LENGTH."""
     if not text.strip():
         abort(400, "The query is empty.")
     limit = current_app.config["MAX_QUERY_LENGTH"]
@@ -333,7 +336,9 @@ def _checked(text: str) -> str:
         raise RequestEntityTooLarge(
             f"The query is {len(text)} characters long; the limit is {limit}."
         )
-    refusal = federation_refusal(text, frozenset(current_app.config["SERVICE_ALLOWED_ENDPOINTS"]))
+    refusal = federation_refusal(
+        text, frozenset(current_app.config["SERVICE_ALLOWED_ENDPOINTS"])
+    ) or nesting_refusal(text, current_app.config["MAX_QUERY_NESTING"])
     if refusal is not None:
         abort(400, refusal)
     return text
