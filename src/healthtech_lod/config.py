@@ -52,8 +52,11 @@ DEFAULTS: dict[str, Any] = {
     # the SPARQL-Results-Truncated header.
     "MAX_RESULT_ROWS": 100_000,
     # SPARQL queries per client address and minute, per service process (429 beyond);
-    # 0 turns the limit off.
+    # answers from the cache count too. 0 turns the limit off.
     "RATE_LIMIT": 120,
+    # SPARQL queries one client address may have running at once, per service process
+    # (429 beyond): one client cannot hold every query worker. 0 turns the limit off.
+    "MAX_QUERIES_PER_CLIENT": 1,
     # Request threads per gunicorn worker: pages keep being served while queries run.
     "SERVER_THREADS": 4,
     # Bytes of SPARQL answers kept per service process for repeated queries (LRU).

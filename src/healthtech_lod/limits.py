@@ -1,4 +1,4 @@
-"""The per-client rate limit: a token bucket per client address, per process.
+"""Per-client limits: a rate (a token bucket) and the queries running at once.
 
 RATE_LIMIT queries per minute for each client (its address, as ProxyFix gives
 it behind trusted proxies), with bursts up to that number; beyond it 429 Too
@@ -7,6 +7,11 @@ buckets live in the app (``app.extensions``), one set per gunicorn worker: with
 N workers a client may get up to N times the limit, which the deployment guide
 says. Buckets idle long enough to be full again are forgotten, so memory stays
 bounded by the clients of the last minute.
+
+MAX_QUERIES_PER_CLIENT query workers at most for one client at once, per
+process: a client sending runaway queries on several connections holds at most
+that many, and the others stay free for other clients (429 with ``Retry-After``
+beyond it).
 """
 
 from __future__ import annotations
@@ -20,6 +25,9 @@ from flask import Flask, current_app, request
 from werkzeug.exceptions import TooManyRequests
 
 EXTENSION = "healthtech_lod.limits"
+SLOTS = "healthtech_lod.limits.slots"
+#: Seconds a client is told to wait when its queries already hold every slot it has.
+SLOT_RETRY_AFTER = 2
 
 
 @dataclass
@@ -65,9 +73,40 @@ class RateLimiter:
             del self.buckets[key]
 
 
+@dataclass
+class ClientSlots:
+    """At most ``limit`` things held at once per key (queries running, per client)."""
+
+    limit: int
+    held: dict[str, int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def acquire(self, key: str) -> bool:
+        """Hold one of ``key``'s slots; False when it holds ``limit`` already."""
+        with self.lock:
+            count = self.held.get(key, 0)
+            if count >= self.limit:
+                return False
+            self.held[key] = count + 1
+            return True
+
+    def release(self, key: str) -> None:
+        with self.lock:
+            count = self.held.pop(key) - 1
+            if count:
+                self.held[key] = count
+
+
 def init_app(app: Flask) -> None:
     rate = app.config["RATE_LIMIT"]
     app.extensions[EXTENSION] = RateLimiter(int(rate)) if rate else None
+    slots = app.config["MAX_QUERIES_PER_CLIENT"]
+    app.extensions[SLOTS] = ClientSlots(int(slots)) if slots else None
+
+
+def client_address() -> str:
+    """The client's address, as the limits know it (ProxyFix's behind trusted proxies)."""
+    return request.remote_addr or "unknown"
 
 
 def check_rate(what: str) -> None:
@@ -75,8 +114,7 @@ def check_rate(what: str) -> None:
     limiter: RateLimiter | None = current_app.extensions[EXTENSION]
     if limiter is None:
         return
-    client = request.remote_addr or "unknown"
-    wait = limiter.take(client)
+    wait = limiter.take(client_address())
     if wait:
         seconds = max(1, math.ceil(wait))
         raise TooManyRequests(
@@ -84,3 +122,29 @@ def check_rate(what: str) -> None:
             f"retry in {seconds} seconds.",
             retry_after=seconds,
         )
+
+
+def take_query_slot() -> str | None:
+    """Hold one of this client's MAX_QUERIES_PER_CLIENT slots for a query that runs:
+    the key to give to ``release_query_slot`` (None when there is no limit). Raises
+    429 with Retry-After when the client's queries already hold them all."""
+    slots: ClientSlots | None = current_app.extensions[SLOTS]
+    if slots is None:
+        return None
+    client = client_address()
+    if not slots.acquire(client):
+        queries = "query" if slots.limit == 1 else "queries"
+        raise TooManyRequests(
+            f"This client already has {slots.limit} SPARQL {queries} running here, the "
+            f"most one client may have at once; wait for its answer. Retry in "
+            f"{SLOT_RETRY_AFTER} seconds.",
+            retry_after=SLOT_RETRY_AFTER,
+        )
+    return client
+
+
+def release_query_slot(client: str | None) -> None:
+    """Give back the slot ``take_query_slot`` gave."""
+    if client is not None:
+        slots: ClientSlots = current_app.extensions[SLOTS]
+        slots.release(client)

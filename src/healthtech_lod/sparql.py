@@ -13,8 +13,9 @@ Limits, all in the configuration and the service description: the query's
 length (413), the time (QUERY_TIMEOUT, or shorter with ``timeout=``; 503), the
 rows of an answer (MAX_RESULT_ROWS; a cut answer says so in
 ``SPARQL-Results-Truncated``), the queries running at once per process
-(QUERY_WORKERS; beyond them 503 with ``Retry-After``) and the queries per client
-and minute (RATE_LIMIT; 429 with ``Retry-After``).
+(QUERY_WORKERS; beyond them 503 with ``Retry-After``), the queries per client
+and minute (RATE_LIMIT; 429 with ``Retry-After``) and the queries one client has
+running at once (MAX_QUERIES_PER_CLIENT; 429 with ``Retry-After``).
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ from .executor import (
     federation_refusal,
     nesting_refusal,
 )
-from .limits import check_rate
+from .limits import check_rate, release_query_slot, take_query_slot
 from .namespaces import BASE
 from .negotiation import (
     BY_KEY,
@@ -203,20 +204,22 @@ def answer_key(
 
 
 def run(query: QueryRequest, formats: Mapping[Kind, str], max_rows: int) -> QueryOutcome:
-    """The query's answer from the cache, else from a query worker (a query that
-    runs counts against the client's rate limit: 429). Aborts 400 when it does not parse (with the
+    """The query's answer from the cache, else from a query worker. Either counts
+    against the client's rate limit (429); a client may have MAX_QUERIES_PER_CLIENT
+    queries running at once (429 beyond). Aborts 400 when it does not parse (with the
     parser's message and position), is an update or calls a SERVICE not allowed;
     406 when no format was negotiated for its kind of answer; 503 past its time
     limit or when every query worker stays busy."""
     note_query(chars=len(query.text), digest=query_digest(query.text), timeout=query.timeout)
     started = time.perf_counter()
     cache, key = get_cache(), answer_key(query, formats, max_rows)
+    check_rate("sparql")
     cached = cache.get(key)
     if cached is not None:
         note_query(kind=cached.kind, rows=cached.count, truncated=cached.truncated, cached=True)
         note_query(ms=round((time.perf_counter() - started) * 1000, 2))
         return cached
-    check_rate("sparql")
+    client = take_query_slot()
     try:
         outcome = get_executor().execute(
             query.text,
@@ -249,6 +252,7 @@ def run(query: QueryRequest, formats: Mapping[Kind, str], max_rows: int) -> Quer
         message = "The query service is restarting its workers; retry in a moment."
         raise ServiceUnavailable(message, retry_after=BUSY_RETRY_AFTER) from err
     finally:
+        release_query_slot(client)
         note_query(ms=round((time.perf_counter() - started) * 1000, 2))
 
 
