@@ -579,6 +579,29 @@ def test_query_text_and_results_are_escaped(client: FlaskClient) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
 
 
+@pytest.mark.parametrize(
+    "iri",
+    [
+        "javascript:alert(1)",
+        "JAVASCRIPT:alert(1)",
+        "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+        "vbscript:msgbox(1)",
+        "file:///etc/passwd",
+    ],
+)
+def test_results_link_only_http_iris(client: FlaskClient, iri: str) -> None:
+    for query in (
+        f'SELECT (IRI("{iri}") AS ?x) (<https://example.org/a> AS ?y) {{}}',
+        f"CONSTRUCT {{ <{iri}> <{iri}> <https://example.org/a> }} WHERE {{}}",
+    ):
+        page = client.get("/sparql", query_string={"query": query}, headers={"Accept": BROWSER})
+        assert page.status_code == 200
+        hrefs = check_html(page.text).hrefs
+        assert not [h for h in hrefs if not h.startswith(("http://", "https://", "/"))], hrefs
+        assert f"<td>{html.escape(iri)}</td>" in page.text, "shown as text"
+        assert 'href="https://example.org/a"' in page.text, "an http(s) IRI is a link"
+
+
 def test_html_table_stops_at_its_row_limit(make_app: MakeApp) -> None:
     client = make_app(HTML_MAX_ROWS=2).test_client()
     query = "SELECT ?s WHERE { ?s ?p ?o }"
