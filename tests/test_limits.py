@@ -6,8 +6,10 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 from conftest import MakeApp
-from werkzeug.test import TestResponse
+from flask import Flask
+from werkzeug.test import EnvironBuilder, TestResponse, run_wsgi_app
 
 from healthtech_lod.limits import ClientSlots, RateLimiter
 
@@ -124,3 +126,53 @@ def test_zero_turns_the_per_client_cap_off(make_app: MakeApp) -> None:
     app = make_app(MAX_QUERIES_PER_CLIENT=0)
     assert app.extensions["healthtech_lod.limits.slots"] is None
     assert app.test_client().get("/sparql", query_string={"query": "ASK {}"}).status_code == 200
+
+
+# --- the body limit, whatever the framing ------------------------------------------------
+
+#: 65 536 bytes exactly (MAX_CONTENT_LENGTH), in 16 402 characters (under
+#: MAX_QUERY_LENGTH): a query that still parses wherever it is cut.
+AT_THE_LIMIT = ("ASK { FILTER(true) } #ab" + "\U0001d11e" * 16_378).encode()
+
+
+def post_chunked(app: Flask, body: bytes, content_type: str) -> tuple[str, bytes]:
+    """POST ``body`` as a server hands on a chunked request: no Content-Length, the
+    stream ended by the server (``wsgi.input_terminated``)."""
+    environ = EnvironBuilder(
+        path="/sparql", method="POST", data=body, content_type=content_type
+    ).get_environ()
+    del environ["CONTENT_LENGTH"]
+    environ["wsgi.input_terminated"] = True
+    environ["HTTP_TRANSFER_ENCODING"] = "chunked"
+    environ["HTTP_ACCEPT"] = "text/csv"
+    answer, status, _ = run_wsgi_app(app.wsgi_app, environ, buffered=True)
+    return status, b"".join(answer)
+
+
+@pytest.fixture(scope="module")
+def body_app(make_app: MakeApp) -> Flask:
+    return make_app()
+
+
+def test_a_chunked_body_at_the_limit_is_read_whole(body_app: Flask) -> None:
+    assert len(AT_THE_LIMIT) == body_app.config["MAX_CONTENT_LENGTH"] == 65_536
+    status, body = post_chunked(body_app, AT_THE_LIMIT, "application/sparql-query")
+    assert (status, body.strip()) == ("200 OK", b"true")
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (AT_THE_LIMIT + b"!", "application/sparql-query"),
+        (b"query=ASK%20%7B%7D&padding=" + b"x" * 70_000, "application/x-www-form-urlencoded"),
+    ],
+    ids=["query", "form"],
+)
+def test_a_chunked_body_past_the_limit_is_413_and_never_runs_cut(
+    body_app: Flask, body: bytes, content_type: str
+) -> None:
+    """Werkzeug read such a body up to MAX_CONTENT_LENGTH and dropped the rest without a
+    word: the first 65 536 bytes ran as the query."""
+    status, answer = post_chunked(body_app, body, content_type)
+    assert status.startswith("413"), answer
+    assert b"over 65536 bytes (MAX_CONTENT_LENGTH)" in answer

@@ -12,20 +12,31 @@ MAX_QUERIES_PER_CLIENT query workers at most for one client at once, per
 process: a client sending runaway queries on several connections holds at most
 that many, and the others stay free for other clients (429 with ``Retry-After``
 beyond it).
+
+MAX_CONTENT_LENGTH for a request body whatever its framing: Werkzeug refuses a
+``Content-Length`` over it, but reads a body sent without one (``Transfer-Encoding:
+chunked``) only up to the limit and silently drops the rest, so a query cut short
+would run. ``BodyLimit`` reads such a body first, at most one byte past the limit:
+past it, 413.
 """
 
 from __future__ import annotations
 
+import io
 import math
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import Flask, current_app, request
-from werkzeug.exceptions import TooManyRequests
+from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
 
 EXTENSION = "healthtech_lod.limits"
 SLOTS = "healthtech_lod.limits.slots"
+#: Set in the WSGI environ by BodyLimit for a body over MAX_CONTENT_LENGTH.
+BODY_TOO_LARGE = "healthtech_lod.body_too_large"
 #: Seconds a client is told to wait when its queries already hold every slot it has.
 SLOT_RETRY_AFTER = 2
 
@@ -102,6 +113,52 @@ def init_app(app: Flask) -> None:
     app.extensions[EXTENSION] = RateLimiter(int(rate)) if rate else None
     slots = app.config["MAX_QUERIES_PER_CLIENT"]
     app.extensions[SLOTS] = ClientSlots(int(slots)) if slots else None
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    if limit is not None:
+        app.wsgi_app = BodyLimit(app.wsgi_app, int(limit))  # type: ignore[method-assign]
+        app.before_request(refuse_a_body_too_large)
+
+
+class BodyLimit:
+    """WSGI middleware: a body sent without ``Content-Length`` (chunked), which the
+    server ends itself (``wsgi.input_terminated``), is read here, at most ``limit`` + 1
+    bytes, and handed on with its length, so that Werkzeug reads all of it; a longer one
+    is handed on empty and marked BODY_TOO_LARGE (``refuse_a_body_too_large`` answers
+    413). A body with a ``Content-Length`` is Werkzeug's to refuse past the limit."""
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if not environ.get("CONTENT_LENGTH") and environ.get("wsgi.input_terminated"):
+            body = _read_at_most(environ["wsgi.input"], self.limit + 1)
+            if len(body) > self.limit:
+                environ[BODY_TOO_LARGE] = True
+                body = b""
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+        return self.app(environ, start_response)  # type: ignore[no-any-return]
+
+
+def _read_at_most(stream: Any, size: int) -> bytes:
+    chunks: list[bytes] = []
+    while size > 0:
+        chunk = stream.read(min(size, 64 * 1024))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def refuse_a_body_too_large() -> None:
+    """413 for a body BodyLimit found over MAX_CONTENT_LENGTH."""
+    if request.environ.get(BODY_TOO_LARGE):
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        raise RequestEntityTooLarge(
+            f"The request body is over {limit} bytes (MAX_CONTENT_LENGTH); none of it was used."
+        )
 
 
 def client_address() -> str:
