@@ -708,6 +708,32 @@ def test_answers_stop_at_max_result_rows_and_say_so(make_app: MakeApp) -> None:
     assert "SPARQL-Results-Truncated" not in whole.headers
 
 
+#: One value of 16 793 600 characters, just over 16 MiB: 1 025 doubled 14 times.
+HUGE_VALUE = (
+    'SELECT (STRLEN(?v14) AS ?n) ?v14 WHERE { BIND("'
+    + "x" * 1025
+    + '" AS ?v0) '
+    + " ".join(f"BIND(CONCAT(?v{i}, ?v{i}) AS ?v{i + 1})" for i in range(14))
+    + " }"
+)
+
+
+def test_a_value_over_16_mib_is_406_naming_tsv_which_can_write_it(client: FlaskClient) -> None:
+    """Every results format but TSV is written from TSV read back by Oxigraph, whose
+    reader stops at 16 MiB a line: such an answer was a 500."""
+    refused = client.get("/sparql", query_string={"query": HUGE_VALUE, "format": "json"})
+    assert refused.status_code == 406
+    assert "cannot be written as SPARQL JSON" in refused.text
+    assert "longer than the 16 MiB" in refused.text and "format=tsv" in refused.text
+    page = client.get("/sparql", query_string={"query": HUGE_VALUE}, headers={"Accept": BROWSER})
+    assert page.status_code == 406 and 'id="query-error"' in page.text
+    tsv = client.get("/sparql", query_string={"query": HUGE_VALUE, "format": "tsv"})
+    assert tsv.status_code == 200
+    header, row = tsv.data.rstrip(b"\n").split(b"\n")
+    assert header == b"?n\t?v14"
+    assert row == b'16793600\t"' + b"x" * 16_793_600 + b'"'
+
+
 def test_a_query_past_its_time_limit_is_503_on_the_page_too(client: FlaskClient) -> None:
     response = client.get(
         "/sparql", query_string={"query": RUNAWAY, "timeout": "0.5"}, headers={"Accept": BROWSER}

@@ -156,6 +156,17 @@ class FormatUnavailableError(ExecutorError):
         super().__init__(f"No format was requested for a {kind} result.")
 
 
+class AnswerUnwritableError(ExecutorError):
+    """The answer cannot be written in the format asked for: it holds a value longer
+    than Oxigraph's TSV reader takes (16 MiB), and every format but TSV is written from
+    TSV read back. TSV itself can (406, naming TSV)."""
+
+    def __init__(self, result_format: str, reason: str) -> None:
+        self.result_format = result_format
+        self.reason = reason
+        super().__init__(f"The answer cannot be written as {result_format}: {reason}")
+
+
 class QueryEvaluationError(ExecutorError):
     """Evaluating or serialising a valid query raised in the worker (a 500)."""
 
@@ -594,6 +605,8 @@ def _outcome(reply: tuple[Any, ...], body: bytes, formats: dict[Kind, str]) -> Q
         raise QueryRefused(reply[1])
     if status == "unavailable":
         raise FormatUnavailableError(reply[1])
+    if status == "unwritable":
+        raise AnswerUnwritableError(reply[1], reply[2])
     raise QueryEvaluationError(reply[1])
 
 
@@ -780,7 +793,10 @@ def _answer(
             result.serialize(format=RESULTS_FORMATS[name])
         )
     if isinstance(result, ox.QuerySolutions):
-        body, count, truncated = _solutions_body(result, RESULTS_FORMATS[name], max_rows)
+        try:
+            body, count, truncated = _solutions_body(result, RESULTS_FORMATS[name], max_rows)
+        except _UnwritableError as err:
+            return ("unwritable", name, str(err)), b""
     else:
         body, count, truncated = _triples_body(result, GRAPH_FORMATS[name], max_rows)
     return ("ok", kind, count, truncated, None), body
@@ -817,8 +833,17 @@ def _solutions_body(
         count = max_rows
     if fmt == ox.QueryResultsFormat.TSV:
         return tsv, count, truncated
-    parsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
-    return _bytes(parsed.serialize(format=fmt)), count, truncated
+    try:
+        parsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
+        return _bytes(parsed.serialize(format=fmt)), count, truncated
+    except MemoryError as err:  # "Reached the buffer maximal size": a line over 16 MiB
+        raise _UnwritableError(
+            f"a value is longer than the 16 MiB it can convert ({err})"
+        ) from None
+
+
+class _UnwritableError(Exception):
+    """Raised by _solutions_body when TSV cannot be read back (AnswerUnwritableError)."""
 
 
 class _SinkFullError(Exception):

@@ -46,11 +46,17 @@ from flask import (
     url_for,
 )
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, ServiceUnavailable
+from werkzeug.exceptions import (
+    BadRequest,
+    NotAcceptable,
+    RequestEntityTooLarge,
+    ServiceUnavailable,
+)
 
 from .cache import digest, get_cache
 from .description import serialize_graph, service_graph
 from .executor import (
+    AnswerUnwritableError,
     ExecutorBusy,
     ExecutorClosedError,
     FormatUnavailableError,
@@ -262,6 +268,15 @@ def run(query: QueryRequest, formats: Mapping[Kind, str], max_rows: int) -> Quer
     except FormatUnavailableError as err:
         names = {"select": RESULT_OFFERS, "ask": RESULT_OFFERS, "graph": GRAPH_OFFERS}
         abort(406, f"This query gives {err.kind} results: {offered(names[err.kind])}.")
+    except AnswerUnwritableError as err:
+        label = next(
+            BY_KEY[k].label for k, name in RESULT_NAMES.items() if name == err.result_format
+        )
+        abort(
+            406,
+            f"This answer cannot be written as {label}: {err.reason}. Ask for TSV "
+            "(format=tsv), which writes each value as it comes, or narrow the query.",
+        )
     except QueryTimeout as err:
         raise ServiceUnavailable(str(err)) from err
     except ExecutorBusy as err:
@@ -305,7 +320,7 @@ def _results_page(query: QueryRequest) -> tuple[str, int]:
     try:
         outcome = run(query, {"select": "json", "ask": "json", "graph": "ntriples"}, limit)
         table = results_table(_parsed(outcome), limit, outcome.truncated)
-    except (BadRequest, ServiceUnavailable) as err:
+    except (BadRequest, NotAcceptable, ServiceUnavailable) as err:
         if err.code == 503 and err.retry_after is not None:  # busy: the client should retry
             raise
         error, status = err.description, err.code or 400
