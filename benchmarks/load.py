@@ -10,9 +10,10 @@ What it does:
 
 1. Starts the real service (gunicorn, gthread workers, each with its pool of query worker
    processes) over the repository's own data on a free loopback port, with downloads and
-   stores in a temporary folder, RATE_LIMIT=0 (all the load comes from one address) and a
-   short QUERY_TIMEOUT (5 s), and waits until /health answers. The server is always stopped
-   (SIGTERM to its process group, then SIGKILL), on Ctrl-C and on errors too.
+   stores in a temporary folder, RATE_LIMIT=0 and MAX_QUERIES_PER_CLIENT=0 (all the load
+   comes from one address) and a short QUERY_TIMEOUT (5 s), and waits until /health
+   answers. The server is always stopped (SIGTERM to its process group, then SIGKILL), on
+   Ctrl-C and on errors too.
 2. Reads its workload from the data: entity slugs under https://w3id.org/lu-healthtech/id/,
    the example queries (sh:select), the classes, the dump's checksum.
 3. Warms up with the same mix for a few seconds, samples memory, then runs --clients
@@ -106,6 +107,7 @@ REPORTED_SETTINGS = (
     "QUERY_QUEUE_TIMEOUT",
     "SERVER_THREADS",
     "RATE_LIMIT",
+    "MAX_QUERIES_PER_CLIENT",
     "MAX_RESULT_ROWS",
     "MAX_QUERY_LENGTH",
     "RESULT_CACHE_BYTES",
@@ -333,6 +335,7 @@ def serving(options: Options) -> Iterator[Server]:
         "DATA_ROOT": str(REPO),
         "STORE_CACHE_DIR": str(folder / "stores"),
         "RATE_LIMIT": "0",
+        "MAX_QUERIES_PER_CLIENT": "0",
         "QUERY_TIMEOUT": _setting_value(options.query_timeout),
     }
     if options.query_workers is not None:

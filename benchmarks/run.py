@@ -285,7 +285,7 @@ def run_wrk(
 
 
 def service_settings(**extra: str) -> dict[str, str]:
-    return {"RATE_LIMIT": "0", **extra}
+    return {"RATE_LIMIT": "0", "MAX_QUERIES_PER_CLIENT": "0", **extra}
 
 
 def phase_service_ops(

@@ -40,6 +40,7 @@ def make_app(tmp_path_factory: pytest.TempPathFactory) -> MakeApp:
             "STORE_CACHE_DIR": str(tmp_path_factory.getbasetemp() / "stores"),
             # Tests send many queries from one address; tests/test_limits.py sets its own.
             "RATE_LIMIT": 0,
+            "MAX_QUERIES_PER_CLIENT": 0,
             **overrides,
         }
         return create_app(config)

@@ -68,6 +68,7 @@ def start(
         "HEALTHTECH_LOD_DATA_ROOT": str(data_root),
         "HEALTHTECH_LOD_STORE_CACHE_DIR": str(folder / "stores"),
         "HEALTHTECH_LOD_RATE_LIMIT": "0",
+        "HEALTHTECH_LOD_MAX_QUERIES_PER_CLIENT": "0",
         **{f"HEALTHTECH_LOD_{name}": value for name, value in (settings or {}).items()},
     }
     log = folder / "server.log"

@@ -46,6 +46,7 @@ from healthtech_lod.executor import (
     WorkerError,
     build_store,
     federation_refusal,
+    nesting_depth,
     service_endpoints,
 )
 from healthtech_lod.namespaces import GRAPH
@@ -627,6 +628,100 @@ def test_no_service_call_escapes_detection(
     except OSError as err:
         assert "scheme" in str(err)
         assert service_endpoints(query), query
+
+
+# --- Deep queries: nesting and long chains ----------------------------------------------
+
+#: Parse trees thousands of levels deep, each query under 20 000 characters: each one
+#: overflowed a worker's 8 MiB stack (SIGSEGV) before queries ran on a deep stack.
+DEEP = {
+    "parentheses": "ASK { FILTER(" + "(" * 5000 + "true" + ")" * 5000 + ") }",
+    "braces": "ASK " + "{" * 5000 + "}" * 5000,
+    "negations": "ASK { FILTER(" + "!" * 19_000 + "true) }",
+    "additions": "ASK { FILTER(" + "+".join(["1"] * 9000) + " > 0) }",
+    "objects": f"ASK {{ <{EX}s> <{EX}p> " + ",".join(["1"] * 9000) + " }",
+    "minus": "ASK {" + "MINUS{}" * 2800 + "}",
+}
+
+
+@pytest.mark.parametrize("query", DEEP.values(), ids=DEEP.keys())
+def test_a_deep_query_runs_without_killing_its_worker(executor: QueryExecutor, query: str) -> None:
+    before = executor.pids
+    assert run(executor, query).kind == "ask"
+    assert executor.pids == before, "no worker died and was replaced"
+
+
+REMOTE_DEEP = """
+from healthtech_lod.remote import RemoteExecutor, RemoteStore
+from healthtech_lod.executor import WorkerError
+executor = RemoteExecutor(RemoteStore("http://127.0.0.1:9/sparql", ("http://g",), 1.0))
+try:
+    executor.execute({query!r}, result_format="json", use_default_graph_as_union=False)
+except WorkerError as err:
+    print(err)
+"""
+
+
+def test_a_remote_backend_checks_a_deep_query_without_crashing() -> None:
+    """With a SPARQL backend, Oxigraph parses each query in the service's own process
+    before sending it: that process must survive a deep one (run apart, to watch it)."""
+    script = REMOTE_DEEP.format(query=DEEP["objects"])
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "cannot be reached" in done.stdout
+
+
+def test_a_worker_refuses_brackets_nested_past_max_nesting(tiny_root: Path) -> None:
+    with QueryExecutor(StoreSpec(root=tiny_root), workers=1, max_nesting=3) as pool:
+        before = pool.pids
+        with pytest.raises(QueryRefused, match="nests brackets 4 deep; the limit is 3"):
+            run(pool, "ASK { { { { } } } }")
+        with pytest.raises(QueryRefused, match="nests brackets 5000 deep"):
+            run(pool, DEEP["braces"])
+        assert run(pool, 'ASK { { FILTER("((((" != "") } } # {{{{').boolean
+        assert pool.pids == before
+
+
+@pytest.mark.parametrize(
+    ("query", "depth"),
+    [
+        ("ASK {}", 1),
+        ("ASK { FILTER((1)) }", 3),
+        ("SELECT * { ?s ?p [ ?q ( 1 2 ) ] }", 3),
+        ('ASK { FILTER("((" != ")") }', 2),
+        ("ASK { FILTER('''\n{{{\n''' != '') }", 2),
+        ("ASK { ?s <http://example.org/a(b[c> ?o }", 1),
+        ("ASK { ?s ?p ?o } # {{{{", 1),
+        ("PREFIX ex: <http://example.org/>\nASK { ?s ex:a\\(( ?o ) }", 2),
+        ("ASK { << <a> <b> <c> >> <p> ?o }", 2),
+        ("ASK { ?s ?p <<( <a> <b> <c> )>> }", 3),
+        (")))}}} ASK { }", 1),
+    ],
+)
+def test_nesting_depth(query: str, depth: int) -> None:
+    assert nesting_depth(query) == depth
+
+
+CLOSING = {"(": ")", "{": "}", "[": "]"}
+#: What hides brackets from the parser: strings, long strings, IRIs, comments, and
+#: the escapes of a prefixed name.
+NOISE = st.one_of(
+    st.text("({[]})<># '", max_size=6).map(lambda t: f'"{t}"'),
+    st.text('({[]})<>#\n" ', max_size=6).map(lambda t: f"'''{t}'''"),
+    st.text("()[]#'/:ab", max_size=6).map(lambda t: f"<http://example.org/{t}>"),
+    st.text("({[]})<>\"' ", max_size=6).map(lambda t: f"# {t}\n"),
+    st.sampled_from(["ex:a\\(", "ex:b\\)", "?x", "1", ""]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("({["), NOISE, NOISE), max_size=30))
+def test_only_brackets_outside_strings_iris_and_comments_count(
+    levels: list[tuple[str, str, str]],
+) -> None:
+    opening = "".join(f"{bracket} {noise} " for bracket, noise, _ in levels)
+    closing = "".join(f" {noise} {CLOSING[bracket]}" for bracket, _, noise in reversed(levels))
+    assert nesting_depth(opening + closing) == len(levels)
 
 
 # --- Processes: timeout, busy, concurrency, close ------------------------------------

@@ -8,11 +8,13 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
 from html.parser import HTMLParser
+from urllib.parse import quote, urlsplit
 
 import pyoxigraph as ox
 import pytest
-from conftest import BROWSER, check_html, jsonld_graph
+from conftest import BROWSER, FIXTURES, MakeApp, check_html, jsonld_graph
 from flask.testing import FlaskClient
 from rdflib import Literal
 from rdflib.namespace import XSD
@@ -255,3 +257,66 @@ def test_pages_announce_each_rdf_alternate_with_its_type(client: FlaskClient, pa
         response = client.get(href.removeprefix("http://localhost"))
         assert response.status_code == 200, href
         assert response.mimetype == media_type, href
+
+
+# --- links only to http(s) IRIs --------------------------------------------------------
+
+#: IRIs a page must never make links of: a click would run or open them.
+UNLINKABLE = [
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(2)",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+    "vbscript:msgbox(3)",
+    "file:///etc/passwd",
+]
+
+
+@pytest.fixture(scope="module")
+def odd_client(make_app: MakeApp, tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
+    """The fixture data plus an entity whose values, property, source and a subject
+    pointing at it are IRIs of other schemes than http(s)."""
+    root = tmp_path_factory.mktemp("odd-links") / "repo"
+    shutil.copytree(FIXTURES, root)
+    objects = " , ".join(f"<{iri}>" for iri in UNLINKABLE)
+    (root / "data" / "odd.ttl").write_text(
+        "@prefix : <https://w3id.org/lu-healthtech/id/> .\n"
+        "@prefix lht: <https://w3id.org/lu-healthtech/def#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "@prefix schema: <https://schema.org/> .\n"
+        "@prefix dcterms: <http://purl.org/dc/terms/> .\n"
+        ":odd-links a lht:Company ; rdfs:label 'Odd links'@en ;\n"
+        f"    schema:sameAs {objects} ;\n"
+        "    <javascript:alert(4)> 'stated with a javascript: property' ;\n"
+        "    dcterms:source <javascript:alert(5)> .\n"
+        "<vbscript:msgbox(6)> schema:member :odd-links .\n",
+        encoding="utf-8",
+    )
+    return make_app(DATA_ROOT=str(root)).test_client()
+
+
+def links_only_to_the_web(page: str) -> None:
+    """Every link of ``page`` is http(s) or relative to this host."""
+    for link in check_html(page).hrefs:
+        assert urlsplit(html.unescape(link)).scheme in ("", "http", "https"), link
+
+
+def test_iris_of_other_schemes_are_text_not_links(odd_client: FlaskClient) -> None:
+    page = odd_client.get("/doc/odd-links", headers={"Accept": BROWSER})
+    assert page.status_code == 200
+    links_only_to_the_web(page.text)
+    for iri in [*UNLINKABLE, "javascript:alert(4)", "javascript:alert(5)", "vbscript:msgbox(6)"]:
+        assert html.escape(iri) in page.text, f"{iri} is shown, as text"
+    assert "stated with a javascript: property" in page.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/reconcile/preview?id=" + quote("https://w3id.org/lu-healthtech/id/odd-links"),
+        "/dataset",  # lists the sources: one is javascript:alert(5)
+    ],
+)
+def test_no_other_page_links_to_them_either(odd_client: FlaskClient, path: str) -> None:
+    page = odd_client.get(path, headers={"Accept": BROWSER})
+    assert page.status_code == 200, path
+    links_only_to_the_web(page.text)

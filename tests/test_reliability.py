@@ -122,6 +122,55 @@ def test_service_is_refused_and_nothing_is_contacted(server: str) -> None:
         listener.close()
 
 
+def post_chunked(base: str, body: bytes, content_type: str) -> tuple[int, bytes]:
+    """POST ``body`` with ``Transfer-Encoding: chunked`` over a raw socket (urllib would
+    send a Content-Length): the status and the answer's body."""
+    url = urllib.parse.urlsplit(base)
+    assert url.hostname is not None and url.port is not None
+    with socket.create_connection((url.hostname, url.port), timeout=60) as sock:
+        sock.sendall(
+            f"POST /sparql HTTP/1.1\r\nHost: {url.netloc}\r\nContent-Type: {content_type}\r\n"
+            "Accept: text/csv\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n".encode()
+        )
+        for start in range(0, len(body), 4096):
+            chunk = body[start : start + 4096]
+            sock.sendall(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+        sock.sendall(b"0\r\n\r\n")
+        answer = b""
+        while data := sock.recv(65536):
+            answer += data
+    head, _, content = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), content
+
+
+#: A query of 68 022 bytes in 17 022 characters: over MAX_CONTENT_LENGTH (65 536 bytes),
+#: under MAX_QUERY_LENGTH, and still a query wherever it is cut.
+OVER_THE_LIMIT = ("ASK { FILTER(true) } #" + "\U0001d11e" * 17_000).encode()
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (OVER_THE_LIMIT, "application/sparql-query"),
+        (b"query=ASK%20%7B%7D&padding=" + b"x" * 70_000, "application/x-www-form-urlencoded"),
+    ],
+    ids=["query", "form"],
+)
+def test_a_chunked_body_over_the_limit_is_413(server: str, body: bytes, content_type: str) -> None:
+    """gunicorn hands a chunked body on without a Content-Length; it was cut at 65 536
+    bytes and what was left ran as the query (200)."""
+    status, answer = post_chunked(server, body, content_type)
+    assert status == 413, answer[:300]
+    assert b"over 65536 bytes" in answer
+
+
+def test_a_chunked_body_under_the_limit_is_answered(server: str) -> None:
+    status, answer = post_chunked(
+        server, b"ASK { FILTER(true) } # chunked", "application/sparql-query"
+    )
+    assert (status, answer.strip()) == (200, b"true")
+
+
 UPDATES = [
     'INSERT DATA { <http://example.org/a> <http://example.org/b> "c" }',
     "DELETE WHERE { ?s ?p ?o }",

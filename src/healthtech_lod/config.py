@@ -34,6 +34,9 @@ DEFAULTS: dict[str, Any] = {
     # (comma-separated) in one; a request whose header is over either gets 431.
     "MAX_ACCEPT_LENGTH": 4096,
     "MAX_ACCEPT_ENTRIES": 50,
+    # Deepest nesting of brackets in a SPARQL query ((, { and [ counted together; 400
+    # beyond): a few thousand levels overflow the SPARQL parser's stack.
+    "MAX_QUERY_NESTING": 64,
     # Maximum size of a request body, in bytes (Flask's MAX_CONTENT_LENGTH).
     "MAX_CONTENT_LENGTH": 64 * 1024,
     # Rows shown at most in the HTML table of query results (CSV and JSON give all).
@@ -53,7 +56,7 @@ DEFAULTS: dict[str, Any] = {
     # the SPARQL-Results-Truncated header.
     "MAX_RESULT_ROWS": 100_000,
     # SPARQL queries per client address and minute, per service process (429 beyond);
-    # 0 turns the limit off.
+    # answers from the cache count too. 0 turns the limit off.
     "RATE_LIMIT": 120,
     # Seconds a client has to send a whole request (headers and body) once the
     # service waits for it; past it the connection is closed (408 if it had begun).
@@ -73,6 +76,9 @@ DEFAULTS: dict[str, Any] = {
     # Connections one gunicorn worker holds at most (idle, slow or being answered);
     # beyond it, new connections wait in the listen queue.
     "WORKER_CONNECTIONS": 500,
+    # SPARQL queries one client address may have running at once, per service process
+    # (429 beyond): one client cannot hold every query worker. 0 turns the limit off.
+    "MAX_QUERIES_PER_CLIENT": 1,
     # Request threads per gunicorn worker: pages keep being served while queries run.
     "SERVER_THREADS": 4,
     # Bytes of SPARQL answers kept per service process for repeated queries (LRU).

@@ -8,7 +8,12 @@ timeout gets its worker SIGKILLed and replaced; a caller who finds every worker
 busy waits a short ``queue_timeout`` and gets ``ExecutorBusy`` (answer 503).
 
 In a worker, before the store sees a query, a SPARQL tokenizer refuses SERVICE
-(federation makes Oxigraph call other servers) unless the endpoint is allowed.
+(federation makes Oxigraph call other servers) unless the endpoint is allowed,
+and brackets nested deeper than ``max_nesting``. The query then runs on a thread
+with a deep stack: Oxigraph's parser and evaluator recurse once per level of the
+query's tree, and a query of a few thousand nested brackets, chained triple
+patterns or MINUS clauses overflows the usual 8 MiB stack (SIGSEGV, the worker
+gone).
 A text that does not parse as a query is parsed as an update by an empty
 read-only store of the worker's own (which parses the update, then refuses to
 open a transaction, so nothing runs and nothing is fetched; the real store never
@@ -38,14 +43,14 @@ import threading
 import time
 import weakref
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext, SpawnContext
 from pathlib import Path
 from types import MappingProxyType, TracebackType
-from typing import IO, Any, Literal, cast
+from typing import IO, Any, Literal, TypeVar, cast
 from urllib.parse import urljoin
 
 import pyoxigraph as ox
@@ -87,6 +92,14 @@ READ_ONLY = (
 _START_METHODS = ("spawn", "forkserver")
 # Seconds between a worker's checks that the process owning it is still there.
 _WATCH_INTERVAL = 0.25
+#: The stack of the thread a query runs on (``on_deep_stack``). Oxigraph's parser,
+#: optimiser and evaluator recurse once per level of a query's tree, at 1 to 4 KiB a
+#: level: 2 600 chained triple patterns, MINUS clauses or ``(… AS ?v)``, or 2 200 nested
+#: braces, overflow the usual 8 MiB stack. 256 MiB holds any query of up to about
+#: 60 000 characters; it is address space, used only as deep as a query goes.
+QUERY_STACK_BYTES = 256 * 1024 * 1024
+_STACK_LOCK = threading.Lock()
+_T = TypeVar("_T")
 
 
 class ExecutorError(Exception):
@@ -141,6 +154,17 @@ class FormatUnavailableError(ExecutorError):
     def __init__(self, kind: Kind) -> None:
         self.kind = kind
         super().__init__(f"No format was requested for a {kind} result.")
+
+
+class AnswerUnwritableError(ExecutorError):
+    """The answer cannot be written in the format asked for: it holds a value longer
+    than Oxigraph's TSV reader takes (16 MiB), and every format but TSV is written from
+    TSV read back. TSV itself can (406, naming TSV)."""
+
+    def __init__(self, result_format: str, reason: str) -> None:
+        self.result_format = result_format
+        self.reason = reason
+        super().__init__(f"The answer cannot be written as {result_format}: {reason}")
 
 
 class QueryEvaluationError(ExecutorError):
@@ -228,7 +252,8 @@ class QueryExecutor:
     Thread-safe; use one per process. A context manager: leaving it closes it.
     ``allowed_service_endpoints`` lists the SERVICE endpoint IRIs a query may
     call (compared exactly, after resolving prefixed names and BASE); empty:
-    federation is disabled. ``queue_timeout`` is how long ``execute`` waits for
+    federation is disabled. ``max_nesting`` refuses a query nesting brackets
+    deeper (``nesting_depth``; None: no limit). ``queue_timeout`` is how long ``execute`` waits for
     a free worker; ``startup_timeout`` how long a worker may take to open the
     store.
     """
@@ -240,6 +265,7 @@ class QueryExecutor:
         workers: int = 2,
         queue_timeout: float = 0.5,
         allowed_service_endpoints: Iterable[str] = (),
+        max_nesting: int | None = None,
         start_method: str = "spawn",
         startup_timeout: float = 60.0,
     ) -> None:
@@ -251,6 +277,7 @@ class QueryExecutor:
         self.workers = workers
         self.queue_timeout = queue_timeout
         self.allowed_service_endpoints = frozenset(allowed_service_endpoints)
+        self.max_nesting = max_nesting
         self.startup_timeout = startup_timeout
         self._context = cast(
             "SpawnContext | ForkServerContext", multiprocessing.get_context(start_method)
@@ -412,7 +439,7 @@ class QueryExecutor:
         parent, child = self._context.Pipe()
         process = self._context.Process(
             target=_serve,
-            args=(child, self.spec, self.allowed_service_endpoints, self._pid),
+            args=(child, self.spec, self.allowed_service_endpoints, self._pid, self.max_nesting),
             name="healthtech-lod-query",
             daemon=True,
         )
@@ -578,6 +605,8 @@ def _outcome(reply: tuple[Any, ...], body: bytes, formats: dict[Kind, str]) -> Q
         raise QueryRefused(reply[1])
     if status == "unavailable":
         raise FormatUnavailableError(reply[1])
+    if status == "unwritable":
+        raise AnswerUnwritableError(reply[1], reply[2])
     raise QueryEvaluationError(reply[1])
 
 
@@ -620,7 +649,11 @@ class _Probe:
 
 
 def _serve(
-    conn: Connection, spec: StoreSpec, allowed: frozenset[str], owner: int
+    conn: Connection,
+    spec: StoreSpec,
+    allowed: frozenset[str],
+    owner: int,
+    max_nesting: int | None = None,
 ) -> None:  # pragma: no cover - runs in the worker process
     """A worker's life: open the store, report, then answer until the pipe closes or
     the owning process disappears."""
@@ -643,7 +676,7 @@ def _serve(
         except EOFError:
             return
         try:
-            reply, body = _answer(store, probe, allowed, request)
+            reply, body = on_deep_stack(_answer, store, probe, allowed, request, max_nesting)
         except Exception as err:  # a 500 for this query; the worker keeps serving
             reply, body = ("failed", f"{type(err).__name__}: {err}"), b""
         try:
@@ -652,6 +685,50 @@ def _serve(
                 conn.send_bytes(body)
         except OSError:  # the parent is gone
             return
+
+
+def on_deep_stack(function: Callable[..., _T], *args: Any) -> _T:
+    """``function(*args)``, run on a thread of its own whose stack is QUERY_STACK_BYTES.
+
+    Its exception is raised here, stripped of its traceback first, so that the frames
+    and the query trees they hold are freed on that thread, not on this one's smaller
+    stack. Where no such thread can be made (no address space), it runs here.
+    """
+    results: list[_T] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            results.append(function(*args))
+        except BaseException as err:  # raised again in the caller
+            errors.append(_without_traceback(err))
+
+    thread = threading.Thread(target=run, name="healthtech-lod-query", daemon=True)
+    with _STACK_LOCK:
+        previous = threading.stack_size(QUERY_STACK_BYTES)
+        try:
+            thread.start()
+        except RuntimeError:  # pragma: no cover - the system refused the stack
+            pass
+        finally:
+            threading.stack_size(previous)
+    if thread.ident is None:  # pragma: no cover
+        run()
+    else:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results[0]
+
+
+def _without_traceback(err: BaseException) -> BaseException:
+    chained: BaseException | None = err
+    seen: set[int] = set()
+    while chained is not None and id(chained) not in seen:
+        seen.add(id(chained))
+        chained.__traceback__ = None
+        chained = chained.__cause__ or chained.__context__
+    return err
 
 
 def _watch(owner: int, parent: int) -> None:  # pragma: no cover - runs in the worker
@@ -674,11 +751,15 @@ def _alive(pid: int) -> bool:
 
 
 def _answer(
-    store: ox.Store, probe: _Probe, allowed: frozenset[str], request: tuple[Any, ...]
+    store: ox.Store,
+    probe: _Probe,
+    allowed: frozenset[str],
+    request: tuple[Any, ...],
+    max_nesting: int | None = None,
 ) -> tuple[tuple[Any, ...], bytes]:
     """Evaluate one request: the reply's header and the body."""
     query, formats, max_rows, union, default_graph, named_graphs, base_iri = request
-    refusal = federation_refusal(query, allowed)
+    refusal = federation_refusal(query, allowed) or nesting_refusal(query, max_nesting)
     if refusal is not None:
         return ("refused", refusal), b""
     default: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None = None
@@ -712,7 +793,10 @@ def _answer(
             result.serialize(format=RESULTS_FORMATS[name])
         )
     if isinstance(result, ox.QuerySolutions):
-        body, count, truncated = _solutions_body(result, RESULTS_FORMATS[name], max_rows)
+        try:
+            body, count, truncated = _solutions_body(result, RESULTS_FORMATS[name], max_rows)
+        except _UnwritableError as err:
+            return ("unwritable", name, str(err)), b""
     else:
         body, count, truncated = _triples_body(result, GRAPH_FORMATS[name], max_rows)
     return ("ok", kind, count, truncated, None), body
@@ -749,8 +833,17 @@ def _solutions_body(
         count = max_rows
     if fmt == ox.QueryResultsFormat.TSV:
         return tsv, count, truncated
-    parsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
-    return _bytes(parsed.serialize(format=fmt)), count, truncated
+    try:
+        parsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
+        return _bytes(parsed.serialize(format=fmt)), count, truncated
+    except MemoryError as err:  # "Reached the buffer maximal size": a line over 16 MiB
+        raise _UnwritableError(
+            f"a value is longer than the 16 MiB it can convert ({err})"
+        ) from None
+
+
+class _UnwritableError(Exception):
+    """Raised by _solutions_body when TSV cannot be read back (AnswerUnwritableError)."""
 
 
 class _SinkFullError(Exception):
@@ -957,3 +1050,50 @@ def _unescape(match: re.Match[str]) -> str:
     parser then refuses the query)."""
     code = int(match[1] or match[2], 16)
     return chr(code) if code <= sys.maxunicode else "\ufffd"
+
+
+# --- Nesting depth ----------------------------------------------------------------------
+
+_OPENING = frozenset("({[")
+_CLOSING = frozenset(")}]")
+
+
+def nesting_depth(query: str) -> int:
+    """How deep ``query`` nests brackets: ``(``, ``{``, ``[`` and RDF 1.2's ``<<``, all
+    counted together, read as SPARQL's tokens (the tokenizer above), so that brackets in
+    a string, an IRI or a comment do not count. A closing bracket never takes the count
+    below zero."""
+    depth = deepest = 0
+    second = False  # the token is the second "<" of "<<" or ">" of ">>"
+    for match in _TOKEN.finditer(query):
+        if match.lastgroup != "other" or second:
+            second = False
+            continue
+        char = match.group()
+        doubled = query[match.end() : match.end() + 1] == char
+        if char in _OPENING or (char == "<" and doubled):
+            depth += 1
+            deepest = max(deepest, depth)
+            second = char == "<"
+        elif char in _CLOSING or (char == ">" and doubled):
+            depth = max(0, depth - 1)
+            second = char == ">"
+    return deepest
+
+
+def nesting_refusal(query: str, limit: int | None) -> str | None:
+    """Why ``query`` is refused for nesting brackets deeper than ``limit`` (None: no
+    limit), or None."""
+    if limit is None:
+        return None
+    brackets = sum(query.count(char) for char in _OPENING) + query.count("<<")
+    if brackets <= limit:  # it cannot nest deeper than it has brackets
+        return None
+    depth = nesting_depth(query)
+    if depth <= limit:
+        return None
+    return (
+        f"The query nests brackets {depth} deep; the limit is {limit} (parentheses, "
+        "braces and square brackets counted together). Write it with fewer nested "
+        "groups, sub-queries or parenthesised expressions."
+    )

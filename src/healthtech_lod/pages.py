@@ -2,7 +2,9 @@
 
 Functions here turn the store's answers into labels, links and grouped values;
 templates never query the store. Links to IRIs under BASE_URI point at this host
-(``request.host_url``), whatever the canonical base.
+(``request.host_url``), whatever the canonical base. Only http and https IRIs
+become links: an IRI of another scheme (``javascript:``, ``data:``, ``vbscript:``,
+``file:``…), which any data or query may hold, is shown as text.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ DESCRIPTIONS = tuple(
 TYPE = ox.NamedNode(str(RDF.type))
 SOURCE = ox.NamedNode(str(DCTERMS.source))
 PLAIN = frozenset({str(RDF.langString), "http://www.w3.org/2001/XMLSchema#string"})
+#: The schemes of the IRIs a page may link to.
+LINKED_SCHEMES = frozenset({"http", "https"})
 
 RdfTerm = ox.NamedNode | ox.BlankNode | ox.Literal
 
@@ -52,7 +56,7 @@ class Property:
 
     label: str
     iri: str
-    href: str
+    href: str | None
     values: tuple[Value, ...]
 
 
@@ -117,8 +121,11 @@ class OntologyPage:
 # --- links and labels -------------------------------------------------------
 
 
-def href(iri: str) -> str:
-    """The link to ``iri`` on this host if it is under BASE_URI, else the IRI."""
+def href(iri: str) -> str | None:
+    """The link to ``iri`` on this host if it is under BASE_URI, else the IRI; None for
+    an IRI that is not http(s), which a page shows as text, never as a link."""
+    if iri.partition(":")[0].lower() not in LINKED_SCHEMES:
+        return None
     base = current_app.config["BASE_URI"]
     if iri.startswith(base):
         return request.host_url.rstrip("/") + request.script_root + "/" + iri[len(base) :]
@@ -499,7 +506,7 @@ class Example:
     """One query of the gallery: its label and comment in the page's language."""
 
     iri: str
-    href: str
+    href: str | None
     label: str
     comment: str | None
     text: str

@@ -451,10 +451,10 @@ class Card:
     """The preview of one entity: its name, kinds, a line about it and its sources."""
 
     label: str
-    href: str
+    href: str | None
     kinds: tuple[str, ...]
     line: str | None
-    sources: tuple[tuple[str, str], ...]
+    sources: tuple[tuple[str, str | None], ...]
 
 
 @bp.get("/preview")
@@ -486,7 +486,10 @@ def preview() -> Response:
 def view() -> Response:
     """303 to the page of entity ``id`` on this host (the manifest's view template).
     Aborts 400 without an id, 404 for an unknown one."""
-    return redirect(href(_entity().value), 303)
+    target = href(_entity().value)
+    if target is None:  # an entity IRI of BASE_URI that is not http(s)
+        abort(404, "This entity has no page to show.")
+    return redirect(target, 303)
 
 
 # --- helpers -----------------------------------------------------------------------------------

@@ -49,6 +49,7 @@ from .executor import (
     _outcome,
     _Probe,
     has_dataset_clause,
+    on_deep_stack,
 )
 
 PREFIX = "sparql:"
@@ -277,7 +278,8 @@ class RemoteExecutor:
             base_iri,
         )
         try:
-            reply, body = _answer(
+            reply, body = on_deep_stack(
+                _answer,
                 self.store.with_timeout(timeout),
                 self._probe,
                 self.allowed_service_endpoints,

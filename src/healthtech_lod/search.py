@@ -77,7 +77,7 @@ class Hit:
     """One entity found: its label, link, kinds and the name that matched."""
 
     label: str
-    href: str
+    href: str | None
     iri: str
     kinds: tuple[str, ...]
     matched: str

@@ -9,17 +9,26 @@ and ASK answer SPARQL JSON, XML, CSV or TSV; CONSTRUCT and DESCRIBE answer RDF.
 Without a query, /sparql answers its service description, or a query form for
 a browser.
 
+CSV answers are SPARQL 1.1 CSV, each value as it is, even one a spreadsheet would
+run as a formula (``=HYPERLINK(…)``). ``spreadsheet=true`` (the results page's CSV
+link) asks for a CSV to open in a spreadsheet instead: such values get a leading
+``'`` and the answer comes as the attachment ``results.csv`` (docs/http.md).
+
 Limits, all in the configuration and the service description: the query's
 length (413), the time (QUERY_TIMEOUT, or shorter with ``timeout=``; 503), the
 rows of an answer (MAX_RESULT_ROWS; a cut answer says so in
 ``SPARQL-Results-Truncated``), the queries running at once per process
-(QUERY_WORKERS; beyond them 503 with ``Retry-After``) and the queries per client
-and minute (RATE_LIMIT; 429 with ``Retry-After``).
+(QUERY_WORKERS; beyond them 503 with ``Retry-After``), the queries per client
+and minute (RATE_LIMIT; 429 with ``Retry-After``) and the queries one client has
+running at once (MAX_QUERIES_PER_CLIENT; 429 with ``Retry-After``).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import math
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -37,12 +46,18 @@ from flask import (
     url_for,
 )
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, ServiceUnavailable
+from werkzeug.exceptions import (
+    BadRequest,
+    NotAcceptable,
+    RequestEntityTooLarge,
+    ServiceUnavailable,
+)
 
 from .cache import digest, get_cache
 from .description import serialize_graph, service_graph
 from .echo import quote
 from .executor import (
+    AnswerUnwritableError,
     ExecutorBusy,
     ExecutorClosedError,
     FormatUnavailableError,
@@ -55,8 +70,9 @@ from .executor import (
     StoreSpec,
     WorkerError,
     federation_refusal,
+    nesting_refusal,
 )
-from .limits import check_rate
+from .limits import check_rate, release_query_slot, take_query_slot
 from .namespaces import BASE
 from .negotiation import (
     BY_KEY,
@@ -88,6 +104,9 @@ RESULT_NAMES = {"srj": "json", "srx": "xml", "csv": "csv", "tsv": "tsv"}
 TRUNCATED = "SPARQL-Results-Truncated"
 #: Seconds a client is told to wait when every query worker is busy.
 BUSY_RETRY_AFTER = 2
+#: What a spreadsheet takes for the start of a formula (OWASP, "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 bp = Blueprint("sparql", __name__)
 
@@ -115,6 +134,7 @@ def init_app(app: Flask, store: DatasetStore) -> None:
         workers=app.config["QUERY_WORKERS"],
         queue_timeout=app.config["QUERY_QUEUE_TIMEOUT"],
         allowed_service_endpoints=allowed,
+        max_nesting=app.config["MAX_QUERY_NESTING"],
     )
 
 
@@ -147,7 +167,12 @@ def endpoint() -> Response | tuple[str, int]:
     if chosen["graph"] is not None:
         formats["graph"] = "ntriples"
     max_rows = current_app.config["MAX_RESULT_ROWS"]
-    keys = (*(m.key if m else None for m in (chosen["select"], chosen["graph"])), jsonld_profile())
+    spreadsheet = request.values.get("spreadsheet", "").lower() in ("true", "1")
+    keys = (
+        *(m.key if m else None for m in (chosen["select"], chosen["graph"])),
+        jsonld_profile(),
+        spreadsheet,
+    )
     etag = digest((*answer_key(query, formats, max_rows), keys))
     if request.if_none_match.contains_weak(etag):
         note_query(chars=len(query.text), digest=query_digest(query.text), not_modified=True)
@@ -171,7 +196,11 @@ def endpoint() -> Response | tuple[str, int]:
         assert media_type is not None
         body = outcome.body
     g.media_type = media_type
+    if spreadsheet and media_type.key == "csv":
+        body = spreadsheet_csv(body)
     response = Response(body, mimetype=media_type.mimetype)
+    if spreadsheet and media_type.key == "csv":
+        response.headers["Content-Disposition"] = 'attachment; filename="results.csv"'
     if outcome.truncated:
         response.headers[TRUNCATED] = f"rows={outcome.count}"
     return _answer(response, etag)
@@ -202,20 +231,22 @@ def answer_key(
 
 
 def run(query: QueryRequest, formats: Mapping[Kind, str], max_rows: int) -> QueryOutcome:
-    """The query's answer from the cache, else from a query worker (a query that
-    runs counts against the client's rate limit: 429). Aborts 400 when it does not parse (with the
+    """The query's answer from the cache, else from a query worker. Either counts
+    against the client's rate limit (429); a client may have MAX_QUERIES_PER_CLIENT
+    queries running at once (429 beyond). Aborts 400 when it does not parse (with the
     parser's message and position), is an update or calls a SERVICE not allowed;
     406 when no format was negotiated for its kind of answer; 503 past its time
     limit or when every query worker stays busy."""
     note_query(chars=len(query.text), digest=query_digest(query.text), timeout=query.timeout)
     started = time.perf_counter()
     cache, key = get_cache(), answer_key(query, formats, max_rows)
+    check_rate("sparql")
     cached = cache.get(key)
     if cached is not None:
         note_query(kind=cached.kind, rows=cached.count, truncated=cached.truncated, cached=True)
         note_query(ms=round((time.perf_counter() - started) * 1000, 2))
         return cached
-    check_rate("sparql")
+    client = take_query_slot()
     try:
         outcome = get_executor().execute(
             query.text,
@@ -238,6 +269,15 @@ def run(query: QueryRequest, formats: Mapping[Kind, str], max_rows: int) -> Quer
     except FormatUnavailableError as err:
         names = {"select": RESULT_OFFERS, "ask": RESULT_OFFERS, "graph": GRAPH_OFFERS}
         abort(406, f"This query gives {err.kind} results: {offered(names[err.kind])}.")
+    except AnswerUnwritableError as err:
+        label = next(
+            BY_KEY[k].label for k, name in RESULT_NAMES.items() if name == err.result_format
+        )
+        abort(
+            406,
+            f"This answer cannot be written as {label}: {err.reason}. Ask for TSV "
+            "(format=tsv), which writes each value as it comes, or narrow the query.",
+        )
     except QueryTimeout as err:
         raise ServiceUnavailable(str(err)) from err
     except ExecutorBusy as err:
@@ -248,11 +288,28 @@ def run(query: QueryRequest, formats: Mapping[Kind, str], max_rows: int) -> Quer
         message = "The query service is restarting its workers; retry in a moment."
         raise ServiceUnavailable(message, retry_after=BUSY_RETRY_AFTER) from err
     finally:
+        release_query_slot(client)
         note_query(ms=round((time.perf_counter() - started) * 1000, 2))
 
 
 def _iris(graphs: list[ox.NamedNode] | None) -> list[str] | None:
     return None if graphs is None else [graph.value for graph in graphs]
+
+
+def spreadsheet_csv(body: bytes) -> bytes:
+    """A SPARQL CSV answer to open in a spreadsheet: each value a spreadsheet would take
+    for a formula (it starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+    and is not a number) gets a leading ``'``, which makes it text (OWASP's advice)."""
+    rows = csv.reader(io.StringIO(body.decode("utf-8"), newline=""))
+    written = io.StringIO()
+    writer = csv.writer(written, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow("'" + value if _formula(value) else value for value in row)
+    return written.getvalue().encode("utf-8")
+
+
+def _formula(value: str) -> bool:
+    return value.startswith(FORMULA_START) and not _NUMBER.fullmatch(value)
 
 
 def _results_page(query: QueryRequest) -> tuple[str, int]:
@@ -264,13 +321,15 @@ def _results_page(query: QueryRequest) -> tuple[str, int]:
     try:
         outcome = run(query, {"select": "json", "ask": "json", "graph": "ntriples"}, limit)
         table = results_table(_parsed(outcome), limit, outcome.truncated)
-    except (BadRequest, ServiceUnavailable) as err:
+    except (BadRequest, NotAcceptable, ServiceUnavailable) as err:
         if err.code == 503 and err.retry_after is not None:  # busy: the client should retry
             raise
         error, status = err.description, err.code or 400
     downloads = {
-        name: url_for("sparql.endpoint", query=query.text, format=name, _external=True)
-        for name in ("csv", "json")
+        "csv": url_for(
+            "sparql.endpoint", query=query.text, format="csv", spreadsheet="true", _external=True
+        ),
+        "json": url_for("sparql.endpoint", query=query.text, format="json", _external=True),
     }
     page = render_template(
         "sparql.html",
@@ -325,8 +384,9 @@ def query_from_request() -> QueryRequest | None:
 
 
 def _checked(text: str) -> str:
-    """Aborts 400 for an empty query or one calling a SERVICE endpoint that is not
-    in SERVICE_ALLOWED_ENDPOINTS, 413 for one over MAX_QUERY_LENGTH."""
+    """Aborts 400 for an empty query, one calling a SERVICE endpoint that is not
+    in SERVICE_ALLOWED_ENDPOINTS or one nesting brackets deeper than
+    MAX_QUERY_NESTING; 413 for one over MAX_QUERY_LENGTH."""
     if not text.strip():
         abort(400, "The query is empty.")
     limit = current_app.config["MAX_QUERY_LENGTH"]
@@ -334,7 +394,9 @@ def _checked(text: str) -> str:
         raise RequestEntityTooLarge(
             f"The query is {len(text)} characters long; the limit is {limit}."
         )
-    refusal = federation_refusal(text, frozenset(current_app.config["SERVICE_ALLOWED_ENDPOINTS"]))
+    refusal = federation_refusal(
+        text, frozenset(current_app.config["SERVICE_ALLOWED_ENDPOINTS"])
+    ) or nesting_refusal(text, current_app.config["MAX_QUERY_NESTING"])
     if refusal is not None:
         abort(400, refusal)
     return text
