@@ -1,10 +1,12 @@
-"""Shared fixtures: one app over the small fixture repository, one over the real data."""
+"""Shared fixtures: one app over the small fixture repository, one over the real data,
+and the validation report of the real data."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -17,10 +19,12 @@ from flask.testing import FlaskClient
 from pyld import jsonld
 from rdflib import Dataset, Graph, URIRef
 
+from healthtech_lod import validation
 from healthtech_lod.app import create_app
 from healthtech_lod.dataset import REPO_ROOT, load_rdflib
 from healthtech_lod.namespaces import ID
 from healthtech_lod.rdf import to_rdflib_term
+from healthtech_lod.validation import Report
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -97,6 +101,28 @@ def union(dataset: Dataset) -> Graph:
     for s, p, o, _ in dataset.quads((None, None, None, None)):
         graph.add((s, p, o))
     return graph
+
+
+@pytest.fixture(scope="session")
+def repository_report() -> Report:
+    """The repository's own data validated (pySHACL over the full data takes seconds):
+    once per test run, shared by every test about the unchanged repository."""
+    return validation.validate_repository(REPO_ROOT)
+
+
+@contextmanager
+def validated_once(report: Report) -> Iterator[None]:
+    """Within the block, validating the repository itself (``validate``, ``build``)
+    gives ``report`` instead of running pySHACL over the full data again; any other
+    root is validated as usual."""
+    original = validation.validate_repository
+
+    def validate(root: Path = REPO_ROOT) -> Report:
+        return report if Path(root).resolve() == REPO_ROOT else original(root)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(validation, "validate_repository", validate)
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -10,25 +10,28 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-from conftest import MakeApp
+from conftest import MakeApp, validated_once
 from flask import Flask
 
 from healthtech_lod import description, search
 from healthtech_lod.build import BuildError, open_built
 from healthtech_lod.cli import main
 from healthtech_lod.dataset import REPO_ROOT
+from healthtech_lod.validation import Report
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The repository plus 30 synthetic organisations, built through the command line."""
+def built(tmp_path_factory: pytest.TempPathFactory, repository_report: Report) -> Path:
+    """The repository plus 30 synthetic organisations, built through the command line
+    (the repository's validation is the test run's one, ``repository_report``)."""
     folder = tmp_path_factory.mktemp("build")
     synthetic = folder / "synthetic.nq"
     runner = CliRunner()
     made = runner.invoke(main, ["generate", "-n", "30", "--out", str(synthetic)])
     assert made.exit_code == 0, made.output
     out = folder / "out"
-    result = runner.invoke(main, ["build", "--out", str(out), "--add", str(synthetic)])
+    with validated_once(repository_report):
+        result = runner.invoke(main, ["build", "--out", str(out), "--add", str(synthetic)])
     assert result.exit_code == 0, result.output
     for step in ("Validating", "Loading synthetic.nq", "Counting", "Indexing", "downloads"):
         assert step in result.output

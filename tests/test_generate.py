@@ -43,6 +43,8 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> ox.Store:
 
 
 def test_conforms_to_the_shapes_with_the_real_data(tmp_path: Path) -> None:
+    """The real data and a synthetic ecosystem together: a dataset of its own, so it is
+    validated here rather than taken from ``repository_report``."""
     for folder in ("ontology", "data", "shapes"):
         shutil.copytree(REPO_ROOT / folder, tmp_path / folder)
     (tmp_path / "seeds").mkdir()

@@ -1,22 +1,20 @@
 """The links graph: every link to another dataset carries its evidence, and
-docs/links.md says what is linked and what is missing."""
+docs/links.md says what is linked and what is missing. (That validate refuses a
+link without evidence, and evidence without its link, is checked by the cases
+tests/shapes/invalid/link-without-evidence.ttl and evidence-for-unstated-link.ttl.)"""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import OWL, PROV, RDF, XSD
-from test_validation import break_file, copy_dataset, problems_for
 
 from healthtech_lod.dataset import REPO_ROOT, load_rdflib
 from healthtech_lod.namespaces import GRAPH, ID, LHT, SCHEMA
-from healthtech_lod.validation import validate_repository
 
-LINKS = Path("data/links.ttl")
 LINK_PREDICATES = (OWL.sameAs, SCHEMA.url)
 #: The classes whose entities docs/links.md lists: organisations, places,
 #: programmes, projects and infrastructures.
@@ -129,27 +127,3 @@ def test_docs_list_what_is_linked_and_what_is_missing(dataset: Dataset, links: G
             kind = {"www.wikidata.org": "wikidata", "ror.org": "ror"}.get(host, "geonames")
             expected[kind] = identifier(same)  # type: ignore[arg-type]
         assert cells == expected, slug
-
-
-def test_validate_refuses_a_link_without_evidence(tmp_path: Path) -> None:
-    root = copy_dataset(tmp_path)
-    lih = ID["luxembourg-institute-of-health"]
-    evidence = URIRef(str(GRAPH["links"]) + "#luxembourg-institute-of-health-ror")
-    break_file(root, LINKS, lambda g: g.remove((evidence, None, None)))
-    report = validate_repository(root)
-    assert not report.conforms
-    problems = problems_for(report, lih)
-    assert any("https://ror.org/012m8gv78 has no evidence" in p for p in problems), problems
-
-
-def test_validate_refuses_evidence_for_an_unstated_link(tmp_path: Path) -> None:
-    root = copy_dataset(tmp_path)
-    lih = ID["luxembourg-institute-of-health"]
-    evidence = URIRef(str(GRAPH["links"]) + "#luxembourg-institute-of-health-ror")
-    break_file(
-        root, LINKS, lambda g: g.remove((lih, OWL.sameAs, URIRef("https://ror.org/012m8gv78")))
-    )
-    report = validate_repository(root)
-    assert not report.conforms
-    problems = problems_for(report, evidence)
-    assert any("a link the data does not state" in p for p in problems), problems

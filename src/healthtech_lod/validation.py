@@ -4,6 +4,8 @@
 and line), checks that every ``lht:`` term used is defined by the ontology,
 runs pySHACL over the union of the named graphs (the ontology included, so
 ``sh:targetClass`` reaches subclasses) and returns a :class:`Report`.
+``validate_graph(data, ontology, shapes)`` does the same checks on graphs
+already in memory (tests/shapes/ holds small graphs checked with it).
 """
 
 from __future__ import annotations
@@ -201,6 +203,44 @@ def shacl_results(
     return bool(conforms), report_graph, violations
 
 
+def validate_graph(
+    data: Graph,
+    ontology: Graph,
+    shapes: Graph,
+    subject_files: Mapping[Node, set[str]] | None = None,
+) -> Report:
+    """Validate ``data`` with ``ontology`` mixed in (so ``sh:targetClass`` reaches
+    subclasses) against ``shapes``, reading no file: every ``lht:`` term used that
+    the ontology does not define, then pySHACL. ``subject_files`` names the files
+    stating each subject, for the violations' ``files``."""
+    union = Graph()
+    union += data
+    union += ontology
+    files = subject_files or {}
+    violations: list[Violation] = []
+    for term, users in sorted(undefined_terms(union, ontology).items()):
+        for user in sorted(users):
+            violations.append(
+                Violation(
+                    focus=str(user),
+                    label=_label(union, user),
+                    path=None,
+                    value=_short(term),
+                    message=f"{_short(term)} is used but not defined in the ontology.",
+                    files=tuple(sorted(files.get(user, ()))),
+                )
+            )
+
+    conforms, report_graph, results = shacl_results(union, shapes, files)
+    violations.extend(results)
+    violations.sort(key=lambda v: (v.files, v.focus, v.path or "", v.message))
+    return Report(
+        conforms=bool(conforms) and not violations,
+        violations=violations,
+        report_graph=report_graph,
+    )
+
+
 def validate_repository(root: Path = REPO_ROOT) -> Report:
     """Validate the dataset under ``root``; never raises for bad data, reports it."""
     files = dataset_files(root)
@@ -216,37 +256,18 @@ def validate_repository(root: Path = REPO_ROOT) -> Report:
         return Report(conforms=False, syntax_error=str(err))
 
     data = Graph()
+    ontology = Graph()
     subject_files: dict[Node, set[str]] = defaultdict(set)
-    for path, g in per_file.items():
-        data += g
-        rel = str(path.relative_to(root))
+    for f in files:
+        g = per_file[f.path]
+        if f.graph_slug == "ontology":
+            ontology += g
+        else:
+            data += g
+        rel = str(f.path.relative_to(root))
         for s in set(g.subjects()):
             subject_files[s].add(rel)
-    ontology = Graph()
-    for f in files:
-        if f.graph_slug == "ontology":
-            ontology += per_file[f.path]
 
-    violations: list[Violation] = []
-    for term, users in sorted(undefined_terms(data, ontology).items()):
-        for user in sorted(users):
-            violations.append(
-                Violation(
-                    focus=str(user),
-                    label=_label(data, user),
-                    path=None,
-                    value=_short(term),
-                    message=f"{_short(term)} is used but not defined in the ontology.",
-                    files=tuple(sorted(subject_files.get(user, ()))),
-                )
-            )
-
-    conforms, report_graph, results = shacl_results(data, shapes, subject_files)
-    violations.extend(results)
-    violations.sort(key=lambda v: (v.files, v.focus, v.path or "", v.message))
-    return Report(
-        conforms=bool(conforms) and not violations,
-        violations=violations,
-        graphs=_graph_stats(files, per_file, root),
-        report_graph=report_graph,
-    )
+    report = validate_graph(data, ontology, shapes, subject_files)
+    report.graphs = _graph_stats(files, per_file, root)
+    return report
