@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import html
 import io
+import json
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 
 import pyoxigraph as ox
 import pytest
@@ -20,6 +22,8 @@ from werkzeug.test import TestResponse
 
 from healthtech_lod.dataset import REPO_ROOT
 from healthtech_lod.namespaces import DATASET, GRAPH, ID, SD
+from healthtech_lod.negotiation import BY_KEY
+from healthtech_lod.responses import serialize
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
 FOUNDED = """PREFIX schema: <https://schema.org/>
@@ -585,6 +589,147 @@ def test_answers_stop_at_max_result_rows_and_say_so(make_app: MakeApp) -> None:
     assert construct.headers["SPARQL-Results-Truncated"] == "rows=2"
     whole = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 2"})
     assert "SPARQL-Results-Truncated" not in whole.headers
+
+
+CUT = 2000
+EVERYTHING = "SELECT * WHERE { ?s ?p ?o }"
+
+
+def srx_rows(data: bytes) -> int:
+    parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.XML)
+    assert isinstance(parsed, ox.QuerySolutions)
+    return len(list(parsed))
+
+
+@pytest.mark.parametrize(
+    ("query", "accept", "read"),
+    [
+        (
+            EVERYTHING,
+            "application/sparql-results+json",
+            lambda c, d: len(json.loads(d)["results"]["bindings"]),
+        ),
+        (EVERYTHING, "application/sparql-results+xml", lambda c, d: srx_rows(d)),
+        (EVERYTHING, "text/csv", lambda c, d: len(list(csv.reader(io.StringIO(d.decode())))) - 1),
+        (EVERYTHING, "text/tab-separated-values", lambda c, d: len(d.decode().splitlines()) - 1),
+        (
+            "CONSTRUCT WHERE { ?s ?p ?o }",
+            "text/turtle",
+            lambda c, d: len(Graph().parse(data=d, format="turtle")),
+        ),
+        (
+            "CONSTRUCT WHERE { ?s ?p ?o }",
+            "application/ld+json",
+            lambda c, d: len(jsonld_graph(c, d)),
+        ),
+        (
+            "CONSTRUCT WHERE { ?s ?p ?o }",
+            "application/rdf+xml",
+            lambda c, d: len(Graph().parse(data=d, format="xml")),
+        ),
+    ],
+)
+def test_answers_stop_at_max_answer_bytes_and_say_so(
+    make_app: MakeApp, query: str, accept: str, read: Callable[[FlaskClient, bytes], int]
+) -> None:
+    """Cut where the next solution or triple would pass MAX_ANSWER_BYTES: still a
+    document of its format, holding whole solutions or triples, and saying so."""
+    client = make_app(MAX_ANSWER_BYTES=CUT).test_client()
+    cut = client.get("/sparql", query_string={"query": query}, headers={"Accept": accept})
+    assert cut.status_code == 200 and cut.mimetype == accept
+    assert cut.headers["SPARQL-Results-Truncated"] == f"bytes={CUT}"
+    assert 0 < len(cut.data) <= CUT
+    assert read(client, cut.data) > 0
+    small = query.replace("?o }", "?o } LIMIT 1")
+    whole = client.get("/sparql", query_string={"query": small}, headers={"Accept": accept})
+    assert whole.status_code == 200 and "SPARQL-Results-Truncated" not in whole.headers
+    assert read(client, whole.data) == 1
+
+
+#: 20 000 triples: evaluated in milliseconds, compacted as JSON-LD in seconds.
+_DIGITS = "{ " + " ".join(str(i) for i in range(10)) + " }"
+MANY_TRIPLES = f"""CONSTRUCT {{ ?s <urn:example:p> ?o }} WHERE {{
+  VALUES ?a {_DIGITS} VALUES ?b {_DIGITS} VALUES ?c {_DIGITS} VALUES ?d {_DIGITS}
+  VALUES ?e {{ 0 1 }}
+  BIND (IRI(CONCAT("urn:example:s", STR(?a), STR(?b), STR(?c))) AS ?s)
+  BIND (CONCAT(STR(?d), STR(?e)) AS ?o)
+}}"""
+
+
+def test_json_ld_is_written_within_the_time_limit(client: FlaskClient) -> None:
+    """JSON-LD compaction is part of the query's time: timeout=0.5 stops it."""
+    response = client.get(
+        "/sparql",
+        query_string={"query": MANY_TRIPLES, "timeout": "0.5"},
+        headers={"Accept": "application/ld+json"},
+    )
+    assert response.status_code == 503
+    assert "limit of 0.5 seconds" in response.text
+
+
+LABELS = (
+    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nCONSTRUCT WHERE { ?s rdfs:label ?o }"
+)
+
+
+@pytest.mark.parametrize("key", ["turtle", "jsonld", "ntriples", "rdfxml", "trig", "nquads"])
+def test_graph_answers_are_written_as_the_service_writes_rdf(
+    app: Flask, client: FlaskClient, key: str
+) -> None:
+    """The same bytes as the service's own writer (``responses.serialize``: prefixes,
+    JSON-LD compacted with the context) gives for the answer's triples."""
+    media_type = BY_KEY[key]
+    response = client.get(
+        "/sparql", query_string={"query": LABELS}, headers={"Accept": media_type.mimetype}
+    )
+    nt = client.get(
+        "/sparql", query_string={"query": LABELS}, headers={"Accept": "application/n-triples"}
+    )
+    triples = list(ox.parse(nt.data, format=ox.RdfFormat.N_TRIPLES))
+    with app.test_request_context("/sparql", headers={"Accept": media_type.mimetype}):
+        expected = serialize(triples, media_type)
+    assert response.data == expected
+
+
+def test_this_process_writes_no_json_ld_and_caches_the_bytes(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The query worker compacts JSON-LD; the request thread only sends the bytes,
+    and a repeat gets the same bytes from the cache."""
+    from healthtech_lod import jsonld
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise AssertionError("JSON-LD compacted in the request's process")
+
+    monkeypatch.setattr(jsonld, "compact", refused)
+    app = make_app()
+    client = app.test_client()
+    headers = {"Accept": "application/ld+json"}
+    first = client.get("/sparql", query_string={"query": LABELS}, headers=headers)
+    assert first.status_code == 200, first.text
+    executor = app.extensions["healthtech_lod.executor"]
+    calls: list[str] = []
+    original = executor.execute
+
+    def counting(text: str, **options: object) -> object:
+        calls.append(text)
+        return original(text, **options)
+
+    executor.execute = counting  # type: ignore[method-assign]
+    again = client.get("/sparql", query_string={"query": LABELS}, headers=headers)
+    assert calls == [] and again.data == first.data
+    assert json.loads(first.data)["@context"][0] == "http://localhost/context.jsonld"
+    expanded = client.get(
+        "/sparql",
+        query_string={"query": LABELS},
+        headers={"Accept": 'application/ld+json; profile="http://www.w3.org/ns/json-ld#expanded"'},
+    )
+    assert len(calls) == 1 and isinstance(json.loads(expanded.data), list), "another form"
+    other_host = client.get(
+        "/sparql", query_string={"query": LABELS}, headers={**headers, "Host": "example.org"}
+    )
+    assert len(calls) == 2, "the context's URL names the host: another answer"
+    assert json.loads(other_host.data)["@context"][0] == "http://example.org/context.jsonld"
 
 
 def test_a_query_past_its_time_limit_is_503_on_the_page_too(client: FlaskClient) -> None:

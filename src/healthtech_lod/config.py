@@ -48,6 +48,12 @@ DEFAULTS: dict[str, Any] = {
     # Rows (solutions or triples) of a SPARQL answer at most; a cut answer says so in
     # the SPARQL-Results-Truncated header.
     "MAX_RESULT_ROWS": 100_000,
+    # Bytes of a SPARQL answer in its final format at most, enforced by the query
+    # worker while it writes: the answer keeps the whole solutions or triples that
+    # fit and says so in SPARQL-Results-Truncated: bytes=N. 64 MiB holds 100 000 rows
+    # of ordinary size (the row limit bites first) but not 100 000 rows of 4 KiB, and
+    # bounds what one answer costs: the worker's copy, the one sent to this process.
+    "MAX_ANSWER_BYTES": 64 * 1024 * 1024,
     # SPARQL queries per client address and minute, per service process (429 beyond);
     # 0 turns the limit off.
     "RATE_LIMIT": 120,

@@ -17,7 +17,12 @@ error with its line and column. Each worker also watches the process that owns
 it and exits when it is gone, so a killed owner leaves no query running.
 
 Only bytes cross the pipe: the request's text and format names, and the body
-serialised by the worker.
+serialised by the worker in its final format (SPARQL JSON, XML, CSV or TSV; an
+RDF format written as the service writes it: the project's prefixes, each triple
+once, and JSON-LD compacted with pyld when asked), under the query's time limit,
+so the caller only sends bytes. The body stops at ``max_rows`` solutions or
+triples and at ``max_bytes`` bytes, whole solutions or triples only, so a cut
+answer is still a valid document; the outcome says which limit cut it.
 
 The pool starts on first use (or ``start()``) in the process that uses it, so an
 executor made by ``create_app`` in gunicorn's master before the fork starts its
@@ -40,7 +45,6 @@ import weakref
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from itertools import islice
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext, SpawnContext
 from pathlib import Path
@@ -52,6 +56,8 @@ import pyoxigraph as ox
 
 Kind = Literal["select", "ask", "graph"]
 KINDS: tuple[Kind, ...] = ("select", "ask", "graph")
+#: Which limit cut an answer: ``max_rows`` or ``max_bytes``.
+Cut = Literal["rows", "bytes"]
 
 #: Formats of SELECT and ASK results, by name.
 RESULTS_FORMATS: Mapping[str, ox.QueryResultsFormat] = MappingProxyType(
@@ -143,6 +149,17 @@ class FormatUnavailableError(ExecutorError):
         super().__init__(f"No format was requested for a {kind} result.")
 
 
+class FormatUnwritableError(ExecutorError):
+    """The answer cannot be written in the format asked for (RDF/XML cannot write
+    rdf:li as a predicate, JSON-LD an rdf:JSON literal that is not JSON…): 406."""
+
+    def __init__(self, kind: Kind, result_format: str, message: str) -> None:
+        self.kind = kind
+        self.result_format = result_format
+        self.message = message
+        super().__init__(f"This {kind} result cannot be written as {result_format}: {message}")
+
+
 class QueryEvaluationError(ExecutorError):
     """Evaluating or serialising a valid query raised in the worker (a 500)."""
 
@@ -205,11 +222,24 @@ def build_store(root: Path | str, path: Path | str) -> Path:
 
 
 @dataclass(frozen=True)
+class JsonLd:
+    """How a graph asked for as ``jsonld`` is written: the service's JSON-LD
+    (``jsonld.document``: ``form`` is ``compacted``, ``expanded`` or ``flattened``,
+    with the context at ``context_url`` and IRIs relative to ``base``) instead of
+    Oxigraph's expanded JSON-LD. Picklable, so it travels to the workers."""
+
+    base: str
+    context_url: str
+    form: str = "compacted"
+
+
+@dataclass(frozen=True)
 class QueryOutcome:
-    """A query's answer, serialised.
+    """A query's answer, serialised in its final format.
 
     ``count`` is the number of solutions (select) or triples (graph) in ``body``,
-    1 for ask; ``truncated`` says the result had more than ``max_rows``.
+    1 for ask; ``truncated`` says the result had more than fits, and ``cut_by``
+    which limit cut it: ``rows`` (``max_rows``) or ``bytes`` (``max_bytes``).
     ``boolean`` is the answer of an ASK query, None otherwise.
     """
 
@@ -220,6 +250,7 @@ class QueryOutcome:
     count: int
     truncated: bool
     boolean: bool | None = None
+    cut_by: Cut | None = None
 
 
 class QueryExecutor:
@@ -342,6 +373,8 @@ class QueryExecutor:
         timeout: float | None = None,
         max_rows: int | None = None,
         base_iri: str | None = None,
+        max_bytes: int | None = None,
+        jsonld: JsonLd | None = None,
     ) -> QueryOutcome:
         """Run ``query`` in a free worker and return its serialised answer.
 
@@ -353,14 +386,20 @@ class QueryExecutor:
         ``named_graphs`` (IRIs) are passed to ``Store.query``; the first cannot be
         true with the second. ``timeout`` (seconds; None: no limit) bounds the
         evaluation and serialisation, not the wait for a worker. ``max_rows``
-        bounds the solutions or triples in the body (None: all). ``base_iri``
-        resolves the query's relative IRIs when it declares no BASE of its own.
+        bounds the solutions or triples in the body, ``max_bytes`` its size (None:
+        no bound); whole solutions or triples are kept, so a cut body is valid (a
+        graph is cut where its N-Triples form would pass ``max_bytes``, or its own
+        format's; an empty document is never cut). ``base_iri`` resolves the
+        query's relative IRIs when it declares no BASE of its own. ``jsonld``:
+        write the ``jsonld`` format as the service's JSON-LD.
 
         Raises QuerySyntaxError and QueryRefused (an update, a SERVICE not allowed):
         the client's errors; FormatUnavailableError (no format for the query's
-        kind); QueryTimeout; ExecutorBusy; QueryEvaluationError (evaluation raised
-        in the worker), WorkerError, ExecutorClosedError; ValueError for bad
-        arguments (unknown format, invalid graph IRI).
+        kind); FormatUnwritableError (the answer cannot be written in its format);
+        QueryTimeout; ExecutorBusy;
+        QueryEvaluationError (evaluation raised in the worker), WorkerError,
+        ExecutorClosedError; ValueError for bad arguments (unknown format, invalid
+        graph IRI).
         """
         formats = _format_names(result_format)
         _check_dataset(use_default_graph_as_union, default_graph, named_graphs)
@@ -368,6 +407,8 @@ class QueryExecutor:
             raise ValueError("timeout must be positive or None")
         if max_rows is not None and max_rows < 0:
             raise ValueError("max_rows must be at least 0 or None")
+        if max_bytes is not None and max_bytes < 0:
+            raise ValueError("max_bytes must be at least 0 or None")
         request = (
             query,
             formats,
@@ -376,6 +417,8 @@ class QueryExecutor:
             None if default_graph is None else list(default_graph),
             None if named_graphs is None else list(named_graphs),
             base_iri,
+            max_bytes,
+            jsonld,
         )
         if not self._started:
             self.start()
@@ -412,7 +455,12 @@ class QueryExecutor:
         parent, child = self._context.Pipe()
         process = self._context.Process(
             target=_serve,
-            args=(child, self.spec, self.allowed_service_endpoints, self._pid),
+            args=(
+                child,
+                self.spec,
+                self.allowed_service_endpoints,
+                self._pid,
+            ),
             name="healthtech-lod-query",
             daemon=True,
         )
@@ -569,9 +617,13 @@ def _outcome(reply: tuple[Any, ...], body: bytes, formats: dict[Kind, str]) -> Q
     """The worker's reply as an outcome, or the exception it stands for."""
     status = reply[0]
     if status == "ok":
-        _, kind, count, truncated, boolean = reply
+        _, kind, count, cut, boolean = reply
         name = formats[kind]
-        return QueryOutcome(kind, name, _media_type(name), body, count, truncated, boolean)
+        return QueryOutcome(
+            kind, name, _media_type(name), body, count, cut is not None, boolean, cut
+        )
+    if status == "unwritable":
+        raise FormatUnwritableError(reply[1], reply[2], reply[3])
     if status == "syntax":
         raise QuerySyntaxError(reply[1], reply[2], reply[3])
     if status == "refused":
@@ -620,7 +672,10 @@ class _Probe:
 
 
 def _serve(
-    conn: Connection, spec: StoreSpec, allowed: frozenset[str], owner: int
+    conn: Connection,
+    spec: StoreSpec,
+    allowed: frozenset[str],
+    owner: int,
 ) -> None:  # pragma: no cover - runs in the worker process
     """A worker's life: open the store, report, then answer until the pipe closes or
     the owning process disappears."""
@@ -631,6 +686,10 @@ def _serve(
     watchdog = threading.Thread(target=_watch, args=(owner, os.getppid()), daemon=True)
     watchdog.start()
     try:
+        # What writes RDF answers (rdflib, pyld), loaded now rather than under the
+        # time limit of the first query that needs it.
+        from . import jsonld, rdf  # noqa: F401
+
         store = spec.open()
     except Exception as err:  # reported to the parent, which raises WorkerError
         conn.send(("failed", f"{type(err).__name__}: {err}"))
@@ -675,9 +734,10 @@ def _alive(pid: int) -> bool:
 
 def _answer(
     store: ox.Store, probe: _Probe, allowed: frozenset[str], request: tuple[Any, ...]
-) -> tuple[tuple[Any, ...], bytes]:
+) -> tuple[tuple[Any, ...], bytes | bytearray]:
     """Evaluate one request: the reply's header and the body."""
-    query, formats, max_rows, union, default_graph, named_graphs, base_iri = request
+    query, formats, max_rows, union, default_graph, named_graphs, base_iri = request[:7]
+    max_bytes, jsonld_options = request[7:]
     refusal = federation_refusal(query, allowed)
     if refusal is not None:
         return ("refused", refusal), b""
@@ -708,14 +768,18 @@ def _answer(
     if name is None:
         return ("unavailable", kind), b""
     if isinstance(result, ox.QueryBoolean):
-        return ("ok", kind, 1, False, bool(result)), _bytes(
+        return ("ok", kind, 1, None, bool(result)), _bytes(
             result.serialize(format=RESULTS_FORMATS[name])
         )
     if isinstance(result, ox.QuerySolutions):
-        body, count, truncated = _solutions_body(result, RESULTS_FORMATS[name], max_rows)
-    else:
-        body, count, truncated = _triples_body(result, GRAPH_FORMATS[name], max_rows)
-    return ("ok", kind, count, truncated, None), body
+        body, count, cut = _solutions_body(result, RESULTS_FORMATS[name], max_rows, max_bytes)
+        return ("ok", kind, count, cut, None), body
+    kept, cut = _kept_triples(result, max_rows, max_bytes)
+    try:
+        body, kept, cut = _graph_body(kept, cut, name, max_bytes, jsonld_options)
+    except (OSError, ValueError) as err:  # RDF/XML cannot write rdf:li as a predicate…
+        return ("unwritable", kind, name, str(err)), b""
+    return ("ok", kind, len(kept), cut, None), body
 
 
 def _bytes(body: bytes | None) -> bytes:
@@ -723,70 +787,258 @@ def _bytes(body: bytes | None) -> bytes:
     return body
 
 
+class _AnswerFullError(Exception):
+    """Raised through Oxigraph's serialiser to stop it: the answer holds all it may."""
+
+
+#: What follows the solutions in an answer of each results format.
+_RESULTS_END = {
+    ox.QueryResultsFormat.JSON: b"]}}",
+    ox.QueryResultsFormat.XML: b"</results></sparql>",
+    ox.QueryResultsFormat.CSV: b"",
+    ox.QueryResultsFormat.TSV: b"",
+}
+#: Bytes of SPARQL XML solutions written in the final format at once.
+_BATCH_BYTES = 1 << 20
+
+
 def _solutions_body(
-    solutions: ox.QuerySolutions, fmt: ox.QueryResultsFormat, max_rows: int | None
-) -> tuple[bytes, int, bool]:
-    """At most ``max_rows`` solutions serialised by Oxigraph, their count, and whether
-    more were left out.
+    solutions: ox.QuerySolutions,
+    fmt: ox.QueryResultsFormat,
+    max_rows: int | None,
+    max_bytes: int | None,
+) -> tuple[bytearray, int, Cut | None]:
+    """At most ``max_rows`` solutions in at most ``max_bytes`` bytes of ``fmt`` (but
+    always the head), their count, and which limit left some out.
 
-    Oxigraph writes the solutions as TSV, one line each, into a sink that stops it
-    once it has written a line past ``max_rows``: the solutions are read once, at
-    Rust speed, and memory stays bounded. The TSV, cut to ``max_rows`` lines, is
-    the body, or Oxigraph parses it back and writes ``fmt``: the same serialiser
-    whether truncated or not.
-    """
-    sink = _LineSink(None if max_rows is None else max_rows + 1)
+    Oxigraph writes the solutions as SPARQL XML into a ``_ResultsWriter``, which
+    writes them in ``fmt`` batch by batch, as they come, and stops Oxigraph once
+    the next solution would pass a limit: the solutions are read once and the
+    answer never grows past the limits. (XML, not TSV: Oxigraph's TSV and JSON
+    parsers refuse a line or value over 16 MiB, its XML parser does not.)"""
+    writer = _ResultsWriter(fmt, max_rows, max_bytes)
     try:
-        solutions.serialize(output=cast("IO[bytes]", sink), format=ox.QueryResultsFormat.TSV)
-    except _SinkFullError:
+        solutions.serialize(output=cast("IO[bytes]", writer), format=ox.QueryResultsFormat.XML)
+        writer.flush_batch()
+    except _AnswerFullError:
         pass
-    tsv = b"".join(sink.chunks)
-    count = tsv.count(b"\n") - 1  # the first line names the variables
-    truncated = max_rows is not None and count > max_rows
-    if truncated:
-        assert max_rows is not None
-        tsv = b"\n".join(tsv.split(b"\n", max_rows + 1)[: max_rows + 1]) + b"\n"
-        count = max_rows
-    if fmt == ox.QueryResultsFormat.TSV:
-        return tsv, count, truncated
-    parsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
-    return _bytes(parsed.serialize(format=fmt)), count, truncated
+    return writer.finish(), writer.count, writer.cut
 
 
-class _SinkFullError(Exception):
-    """Raised through Oxigraph's serialiser to stop it."""
+#: Where the head of a SPARQL XML answer ends, and where each solution does (text
+#: holds "<" escaped, so neither occurs inside a value).
+_XML_HEAD_END = b"<results>"
+_XML_RESULT_END = b"</result>"
+_XML_END = b"</results></sparql>"
 
 
-class _LineSink:
-    """A binary file for Oxigraph's TSV writer, which writes one line per solution:
-    keeps the bytes and stops the writer once they hold more than ``limit`` lines."""
+class _ResultsWriter:
+    """A binary file for Oxigraph's SPARQL XML writer that keeps the answer in ``fmt``.
 
-    def __init__(self, limit: int | None) -> None:
-        self.limit = limit
-        self.lines = 0
-        self.chunks: list[bytes] = []
+    The XML is cut into its head and its solutions (``<result>…</result>``). A
+    batch of solutions, as a whole XML answer, is parsed back by Oxigraph and
+    written in ``fmt``; the part between that answer's head and its end
+    (``_RESULTS_END``) is the batch's solutions, appended to the body (after a
+    comma in JSON). A batch that would pass ``max_bytes`` is halved until its
+    first part fits; the writer stops (``_AnswerFullError``) at the first
+    solution that does not, or at solution ``max_rows + 1``. A solution longer
+    than ``max_bytes`` as XML stops it too, before it is whole."""
+
+    def __init__(self, fmt: ox.QueryResultsFormat, max_rows: int | None, max_bytes: int | None):
+        self.fmt = fmt
+        self.max_rows = max_rows
+        self.max_bytes = max_bytes
+        self.xml_head: bytes | None = None
+        self.head = b""
+        self.end = _RESULTS_END[fmt]
+        self.pending = bytearray()  # the solution being written
+        self.scanned = 0  # bytes of `pending` known to hold no end of a solution
+        self.batch: list[bytes] = []
+        self.batch_bytes = 0
+        self.body = bytearray()
+        self.count = 0
+        self.cut: Cut | None = None
 
     def write(self, data: bytes) -> int:
-        self.chunks.append(bytes(data))
-        self.lines += data.count(b"\n")
-        if self.limit is not None and self.lines > self.limit:
-            raise _SinkFullError
+        self.pending += data
+        if self.xml_head is None:
+            at = self.pending.find(_XML_HEAD_END)
+            if at < 0:
+                return len(data)
+            self._start(bytes(self.pending[: at + len(_XML_HEAD_END)]))
+            del self.pending[: at + len(_XML_HEAD_END)]
+            self.scanned = 0
+        solutions, start = [], 0
+        at = self.pending.find(_XML_RESULT_END, max(0, self.scanned - len(_XML_RESULT_END)))
+        while at >= 0:
+            solutions.append(bytes(self.pending[start : at + len(_XML_RESULT_END)]))
+            start = at + len(_XML_RESULT_END)
+            at = self.pending.find(_XML_RESULT_END, start)
+        del self.pending[:start]
+        self.scanned = len(self.pending)
+        for solution in solutions:
+            self._solution(solution)
+        if self.max_bytes is not None and len(self.pending) > self.max_bytes + len(_XML_END):
+            self._stop("bytes")
         return len(data)
 
     def flush(self) -> None:
         pass
 
+    def flush_batch(self) -> None:
+        """Write the solutions not written yet."""
+        batch, self.batch, self.batch_bytes = self.batch, [], 0
+        self._add(batch)
 
-def _triples_body(
-    triples: ox.QueryTriples, fmt: ox.RdfFormat, max_rows: int | None
-) -> tuple[bytes, int, bool]:
-    """At most ``max_rows`` triples serialised by Oxigraph, their count, and whether
-    more were left out."""
-    kept = list(triples) if max_rows is None else list(islice(triples, max_rows + 1))
-    truncated = max_rows is not None and len(kept) > max_rows
-    if truncated:
-        kept.pop()
-    return _bytes(ox.serialize(kept, format=fmt)), len(kept), truncated
+    def finish(self) -> bytearray:
+        """The answer: head, the solutions kept, end."""
+        if self.xml_head is None:  # pragma: no cover - Oxigraph always writes the head
+            raise ValueError("Oxigraph wrote no SPARQL XML head")
+        self.body += self.end
+        return self.body
+
+    def _start(self, xml_head: bytes) -> None:
+        self.xml_head = xml_head
+        empty = self._written([])
+        if not empty.endswith(self.end):  # pragma: no cover - Oxigraph's writers
+            raise ValueError(f"unexpected end of an empty {self.fmt} answer")
+        self.head = empty[: len(empty) - len(self.end)]
+        self.body += self.head
+
+    def _solution(self, solution: bytes) -> None:
+        if self.max_rows is not None and self.count + len(self.batch) >= self.max_rows:
+            self._stop("rows")
+        self.batch.append(solution)
+        self.batch_bytes += len(solution)
+        if self.batch_bytes >= _BATCH_BYTES:
+            self.flush_batch()
+
+    def _stop(self, cut: Cut) -> None:
+        """Write the batch, then stop Oxigraph: the next solution passes a limit."""
+        self.flush_batch()
+        self.cut = self.cut or cut
+        raise _AnswerFullError
+
+    def _add(self, solutions: list[bytes]) -> None:
+        """Append ``solutions`` in the final format, or as many of them as fit."""
+        if not solutions:
+            return
+        written = self._written(solutions)
+        part = written[len(self.head) : len(written) - len(self.end)]
+        if self.fmt == ox.QueryResultsFormat.JSON and self.count:
+            part = b"," + part
+        if self.max_bytes is None or len(self.body) + len(part) + len(self.end) <= self.max_bytes:
+            self.body += part
+            self.count += len(solutions)
+            return
+        if len(solutions) == 1:
+            self.cut = "bytes"
+            raise _AnswerFullError
+        half = len(solutions) // 2
+        self._add(solutions[:half])
+        self._add(solutions[half:])
+
+    def _written(self, solutions: list[bytes]) -> bytes:
+        """The head and ``solutions`` as a whole answer in the final format."""
+        assert self.xml_head is not None
+        xml = b"".join((self.xml_head, *solutions, _XML_END))
+        if self.fmt == ox.QueryResultsFormat.XML:
+            return xml
+        parsed = ox.parse_query_results(xml, format=ox.QueryResultsFormat.XML)
+        return _bytes(parsed.serialize(format=self.fmt))
+
+
+def _kept_triples(
+    triples: Iterable[ox.Triple], max_rows: int | None, max_bytes: int | None
+) -> tuple[list[ox.Triple], Cut | None]:
+    """The first triples, at most ``max_rows`` of them and as many as fit in
+    ``max_bytes`` as N-Triples, and which limit left some out."""
+    kept: list[ox.Triple] = []
+    size = 0
+    for triple in triples:
+        if max_rows is not None and len(kept) == max_rows:
+            return kept, "rows"
+        if max_bytes is not None:
+            size += len(str(triple).encode()) + 3  # " .\n"
+            if size > max_bytes:
+                return kept, "bytes"
+        kept.append(triple)
+    return kept, None
+
+
+def _graph_body(
+    kept: list[ox.Triple],
+    cut: Cut | None,
+    name: str,
+    max_bytes: int | None,
+    jsonld_options: JsonLd | None,
+) -> tuple[bytes | bytearray, list[ox.Triple], Cut | None]:
+    """``kept`` in the format ``name``, fewer of them (cut by bytes) until the document
+    fits in ``max_bytes``: the body, the triples in it and which limit cut them.
+    Raises OSError or ValueError when the triples cannot be written in the format."""
+    while True:
+        body, written = _graph_document(kept, name, max_bytes, jsonld_options)
+        if body is not None:
+            return body, kept, cut
+        assert max_bytes is not None
+        # The first `written` triples already passed the limit: keep fewer, in
+        # proportion, so that a few tries at most find a size that fits.
+        cut = "bytes"
+        kept = kept[: max(0, min(len(kept) - 1, written - 1, int(written * 0.9)))]
+
+
+def _graph_document(
+    kept: list[ox.Triple], name: str, max_bytes: int | None, jsonld_options: JsonLd | None
+) -> tuple[bytes | bytearray | None, int]:
+    """``kept`` written as the service writes RDF (``rdf.serialize``: the project's
+    prefixes, each triple once in a triple format; ``jsonld.document`` for the
+    service's JSON-LD): the body and len(kept); or None, and how many triples had
+    been written when the document passed ``max_bytes`` (an empty document is
+    returned whatever its size)."""
+    from . import jsonld, rdf
+
+    distinct = list(dict.fromkeys(kept))  # rdf.triples(kept), without copying the triples
+    if name == "jsonld" and jsonld_options is not None:
+        opts = jsonld_options
+        document = jsonld.document(distinct, opts.base, opts.context_url, None, opts.form)
+        body = jsonld.dumps(document)
+        if max_bytes is not None and len(body) > max_bytes and kept:
+            return None, int(len(kept) * max_bytes / len(body)) + 1
+        return body, len(kept)
+    fmt = GRAPH_FORMATS[name]
+    statements = kept if fmt.supports_datasets else distinct
+    sink = _CappedSink(max_bytes if kept else None)
+    written = 0
+
+    def each() -> Iterator[ox.Triple]:
+        nonlocal written
+        for statement in statements:
+            written += 1
+            yield statement
+
+    try:
+        ox.serialize(each(), sink, fmt, prefixes=rdf.used_prefixes(statements))
+    except _AnswerFullError:
+        return None, written
+    return sink.body, len(kept)
+
+
+class _CappedSink:
+    """A binary file that keeps what is written and raises _AnswerFullError once it
+    would hold more than ``limit`` bytes."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.body = bytearray()
+
+    def write(self, data: bytes) -> int:
+        if self.limit is not None and len(self.body) + len(data) > self.limit:
+            raise _AnswerFullError
+        self.body += data
+        return len(data)
+
+    def flush(self) -> None:
+        pass
 
 
 _POSITION = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
