@@ -43,6 +43,7 @@ from healthtech_lod.executor import (
     JsonLd,
     QueryEvaluationError,
     QueryExecutor,
+    QueryMemoryError,
     QueryRefused,
     QuerySyntaxError,
     QueryTimeout,
@@ -50,6 +51,7 @@ from healthtech_lod.executor import (
     WorkerError,
     build_store,
     federation_refusal,
+    resident_bytes,
     service_endpoints,
 )
 from healthtech_lod.namespaces import GRAPH
@@ -815,6 +817,57 @@ def test_closing_stops_a_running_query(tiny_root: Path) -> None:
         run(pool, "ASK {}")
     pool.close()  # idempotent
     assert children() == before
+
+
+#: Doubles a 1 KiB string 22 times: 4 GiB, far past any memory limit here.
+_DOUBLINGS = " ".join(f"BIND(CONCAT(?a{i}, ?a{i}) AS ?a{i + 1})" for i in range(22))
+DOUBLING = (
+    f'SELECT (STRLEN(?a22) AS ?n) WHERE {{ BIND("{"0123456789abcdef" * 64}" AS ?a0) {_DOUBLINGS} }}'
+)
+#: A query worker's data segment limit in these tests (one idles at about 150 MiB).
+MEMORY_LIMIT = 384 * 2**20
+
+
+def test_a_query_past_the_memory_limit_is_stopped_and_its_worker_replaced(
+    tiny_root: Path,
+) -> None:
+    spec = StoreSpec(root=tiny_root)
+    with QueryExecutor(spec, workers=1, memory_limit=MEMORY_LIMIT) as pool:
+        (before,) = pool.pids
+        with pytest.raises(QueryMemoryError) as caught:
+            run(pool, DOUBLING, timeout=60)
+        assert "more memory than allowed (384 MiB)" in str(caught.value)
+        assert gone(before)
+        (after,) = pool.pids
+        assert after != before
+        assert run(pool, "ASK {}").boolean  # served by the replacement
+
+
+def test_a_memory_limit_too_small_to_open_the_store_fails_the_start(tiny_root: Path) -> None:
+    pool = QueryExecutor(StoreSpec(root=tiny_root), workers=1, memory_limit=2**20)
+    with pytest.raises(WorkerError):
+        pool.start()
+    pool.close()
+
+
+def test_a_worker_grown_past_recycle_rss_is_replaced_after_its_query(tiny_root: Path) -> None:
+    with QueryExecutor(StoreSpec(root=tiny_root), workers=1, recycle_rss=2**40) as roomy:
+        (first,) = roomy.pids
+        assert run(roomy, "ASK {}").boolean
+        assert roomy.pids == [first]
+    with QueryExecutor(StoreSpec(root=tiny_root), workers=1, recycle_rss=1) as tight:
+        (first,) = tight.pids
+        assert run(tight, "ASK {}").boolean  # answered, then replaced
+        assert gone(first)
+        (second,) = tight.pids
+        assert second != first
+        assert run(tight, "ASK {}").boolean
+
+
+def test_resident_bytes_reads_proc() -> None:
+    with open("/proc/self/status") as status:
+        kib = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+    assert abs(resident_bytes() - kib * 1024) < 64 * 2**20
 
 
 def test_close_leaves_no_process(tiny_root: Path) -> None:

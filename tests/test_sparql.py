@@ -646,6 +646,26 @@ def test_answers_stop_at_max_answer_bytes_and_say_so(
     assert read(client, whole.data) == 1
 
 
+#: Doubles a 1 KiB string 22 times (4 GiB), answering only its length.
+_DOUBLINGS = " ".join(f"BIND(CONCAT(?a{i}, ?a{i}) AS ?a{i + 1})" for i in range(22))
+DOUBLING = (
+    f'SELECT (STRLEN(?a22) AS ?n) WHERE {{ BIND("{"0123456789abcdef" * 64}" AS ?a0) {_DOUBLINGS} }}'
+)
+
+
+def test_a_query_past_the_memory_limit_is_503_and_the_next_is_answered(
+    make_app: MakeApp,
+) -> None:
+    app = make_app(QUERY_WORKER_MEMORY=384 * 2**20, QUERY_WORKERS=1)
+    client = app.test_client()
+    response = client.get("/sparql", query_string={"query": DOUBLING})
+    assert response.status_code == 503
+    assert "needed more memory than allowed (384 MiB)" in response.text
+    assert "Retry-After" not in response.headers, "the same query would fail again"
+    after = client.get("/sparql", query_string={"query": "ASK {}"})
+    assert after.status_code == 200 and after.get_json()["boolean"] is True
+
+
 #: 20 000 triples: evaluated in milliseconds, compacted as JSON-LD in seconds.
 _DIGITS = "{ " + " ".join(str(i) for i in range(10)) + " }"
 MANY_TRIPLES = f"""CONSTRUCT {{ ?s <urn:example:p> ?o }} WHERE {{

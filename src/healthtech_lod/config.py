@@ -54,6 +54,14 @@ DEFAULTS: dict[str, Any] = {
     # of ordinary size (the row limit bites first) but not 100 000 rows of 4 KiB, and
     # bounds what one answer costs: the worker's copy, the one sent to this process.
     "MAX_ANSWER_BYTES": 64 * 1024 * 1024,
+    # Bytes of memory (data segment: RLIMIT_DATA) a query worker may take, its store
+    # and Python included (about 110 MiB idle); a query needing more gets 503 and its
+    # worker is replaced. None: no limit.
+    "QUERY_WORKER_MEMORY": 512 * 1024 * 1024,
+    # A query worker whose resident set is larger than this after a query (bytes), its
+    # answer included, is replaced, giving back what a large answer left behind
+    # (about 60 MiB idle). None: never.
+    "QUERY_WORKER_MAX_RSS": 128 * 1024 * 1024,
     # SPARQL queries per client address and minute, per service process (429 beyond);
     # 0 turns the limit off.
     "RATE_LIMIT": 120,

@@ -24,6 +24,11 @@ so the caller only sends bytes. The body stops at ``max_rows`` solutions or
 triples and at ``max_bytes`` bytes, whole solutions or triples only, so a cut
 answer is still a valid document; the outcome says which limit cut it.
 
+A worker's data segment may be limited (``memory_limit``, RLIMIT_DATA, set before
+it opens the store): a query needing more gets ``QueryMemoryError`` and the
+worker is replaced. A worker whose resident set exceeds ``recycle_rss`` after a
+query is replaced too, so memory a large answer left behind is given back.
+
 The pool starts on first use (or ``start()``) in the process that uses it, so an
 executor made by ``create_app`` in gunicorn's master before the fork starts its
 own pool in each gunicorn worker. A started executor refuses to serve from a
@@ -35,6 +40,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
+import resource
 import shutil
 import signal
 import sys
@@ -160,6 +166,19 @@ class FormatUnwritableError(ExecutorError):
         super().__init__(f"This {kind} result cannot be written as {result_format}: {message}")
 
 
+class QueryMemoryError(ExecutorError):
+    """The query needed more memory than a worker may take; the worker was replaced."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        allowed = f" ({limit / 2**20:g} MiB)" if limit is not None else ""
+        super().__init__(
+            f"The query needed more memory than allowed{allowed} and was stopped. Narrow it: "
+            "add a LIMIT, select fewer or shorter values, and avoid building long strings "
+            "(CONCAT, REPLACE, GROUP_CONCAT)."
+        )
+
+
 class QueryEvaluationError(ExecutorError):
     """Evaluating or serialising a valid query raised in the worker (a 500)."""
 
@@ -261,7 +280,10 @@ class QueryExecutor:
     call (compared exactly, after resolving prefixed names and BASE); empty:
     federation is disabled. ``queue_timeout`` is how long ``execute`` waits for
     a free worker; ``startup_timeout`` how long a worker may take to open the
-    store.
+    store. ``memory_limit`` (bytes; None: none) bounds each worker's data segment
+    (RLIMIT_DATA: its heap and private memory, not the store's files mapped in),
+    store included; ``recycle_rss`` (bytes; None: never) replaces a worker whose
+    resident set is larger after a query.
     """
 
     def __init__(
@@ -273,9 +295,17 @@ class QueryExecutor:
         allowed_service_endpoints: Iterable[str] = (),
         start_method: str = "spawn",
         startup_timeout: float = 60.0,
+        memory_limit: int | None = None,
+        recycle_rss: int | None = None,
     ) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
+        if memory_limit is not None and memory_limit <= 0:
+            raise ValueError("memory_limit must be positive or None")
+        if recycle_rss is not None and recycle_rss <= 0:
+            raise ValueError("recycle_rss must be positive or None")
+        self.memory_limit = memory_limit
+        self.recycle_rss = recycle_rss
         if start_method not in _START_METHODS:
             raise ValueError(f"start_method must be one of {_START_METHODS}")
         self.spec = spec
@@ -396,7 +426,7 @@ class QueryExecutor:
         Raises QuerySyntaxError and QueryRefused (an update, a SERVICE not allowed):
         the client's errors; FormatUnavailableError (no format for the query's
         kind); FormatUnwritableError (the answer cannot be written in its format);
-        QueryTimeout; ExecutorBusy;
+        QueryTimeout; QueryMemoryError (past ``memory_limit``); ExecutorBusy;
         QueryEvaluationError (evaluation raised in the worker), WorkerError,
         ExecutorClosedError; ValueError for bad arguments (unknown format, invalid
         graph IRI).
@@ -430,15 +460,21 @@ class QueryExecutor:
             if not worker.conn.poll(timeout):
                 assert timeout is not None
                 raise QueryTimeout(timeout)
-            reply = worker.conn.recv()
+            reply, retire = worker.conn.recv()
             body = worker.conn.recv_bytes() if reply[0] == "ok" else b""
-            healthy = True
+            # A worker that ran out of memory, or kept too much, is replaced.
+            healthy = reply[0] != "memory" and not retire
         except (EOFError, OSError) as err:
             if self._closed:
                 raise ExecutorClosedError("the executor was closed during the query") from err
+            if self.memory_limit is not None and worker.exitcode() == -signal.SIGABRT:
+                # Past RLIMIT_DATA, Rust code (Oxigraph) aborts the process.
+                raise QueryMemoryError(self.memory_limit) from err
             raise WorkerError("a query worker stopped unexpectedly; it was replaced") from err
         finally:
             self._release(worker, healthy)
+        if reply[0] == "memory":
+            raise QueryMemoryError(self.memory_limit)
         return _outcome(reply, body, formats)
 
     def _check_open(self) -> None:
@@ -460,6 +496,8 @@ class QueryExecutor:
                 self.spec,
                 self.allowed_service_endpoints,
                 self._pid,
+                self.memory_limit,
+                self.recycle_rss,
             ),
             name="healthtech-lod-query",
             daemon=True,
@@ -536,6 +574,12 @@ class _Worker:
         if status != "ready":
             raise WorkerError(f"a query worker could not open the store: {message}")
         self.ready = True
+
+    def exitcode(self) -> int | None:
+        """The exit code of a process whose pipe closed (negative: the signal that
+        ended it), once reaped; None if it still runs a second later."""
+        self.process.join(1)
+        return self.process.exitcode
 
     def kill(self) -> None:
         """SIGKILL the process and reap it."""
@@ -676,9 +720,12 @@ def _serve(
     spec: StoreSpec,
     allowed: frozenset[str],
     owner: int,
+    memory_limit: int | None = None,
+    recycle_rss: int | None = None,
 ) -> None:  # pragma: no cover - runs in the worker process
-    """A worker's life: open the store, report, then answer until the pipe closes or
-    the owning process disappears."""
+    """A worker's life: limit its memory, open the store, report, then answer until
+    the pipe closes, the owning process disappears, or it must be replaced (out of
+    memory, or holding more than ``recycle_rss`` after a query)."""
     # Ctrl-C and a SIGTERM sent to the whole process group (systemd, a terminal) are
     # the owner's to handle: it lets its requests in flight finish, then stops us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -686,6 +733,8 @@ def _serve(
     watchdog = threading.Thread(target=_watch, args=(owner, os.getppid()), daemon=True)
     watchdog.start()
     try:
+        if memory_limit is not None:
+            _limit_memory(memory_limit)
         # What writes RDF answers (rdflib, pyld), loaded now rather than under the
         # time limit of the first query that needs it.
         from . import jsonld, rdf  # noqa: F401
@@ -703,14 +752,39 @@ def _serve(
             return
         try:
             reply, body = _answer(store, probe, allowed, request)
+        except MemoryError:  # past the memory limit: answer, then leave
+            reply, body = ("memory",), b""
         except Exception as err:  # a 500 for this query; the worker keeps serving
             reply, body = ("failed", f"{type(err).__name__}: {err}"), b""
+        retire = reply[0] == "memory" or (
+            recycle_rss is not None and resident_bytes() > recycle_rss
+        )
         try:
-            conn.send(reply)
+            conn.send((reply, retire))
             if reply[0] == "ok":
                 conn.send_bytes(body)
         except OSError:  # the parent is gone
             return
+        if retire:
+            return  # the parent starts another worker in our place
+
+
+def _limit_memory(limit: int) -> None:  # pragma: no cover - runs in the worker
+    """Bound the data segment (heap, anonymous and private mappings: what a query
+    allocates, not the store's files mapped in) to ``limit`` bytes, for good."""
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+
+
+_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+
+
+def resident_bytes(pid: int | str = "self") -> int:
+    """The resident set of a process, in bytes (``/proc/PID/statm``)."""
+    with open(f"/proc/{pid}/statm", "rb") as statm:
+        return int(statm.read().split()[1]) * _PAGE_SIZE
 
 
 def _watch(owner: int, parent: int) -> None:  # pragma: no cover - runs in the worker

@@ -12,7 +12,8 @@ a browser.
 Limits, all in the configuration and the service description: the query's
 length (413), the time (QUERY_TIMEOUT, or shorter with ``timeout=``; 503), the
 rows and bytes of an answer (MAX_RESULT_ROWS, MAX_ANSWER_BYTES; a cut answer
-says so in ``SPARQL-Results-Truncated``), the queries running at once per process
+says so in ``SPARQL-Results-Truncated``), the memory of a query worker
+(QUERY_WORKER_MEMORY; 503), the queries running at once per process
 (QUERY_WORKERS; beyond them 503 with ``Retry-After``) and the queries per client
 and minute (RATE_LIMIT; 429 with ``Retry-After``).
 
@@ -53,6 +54,7 @@ from .executor import (
     JsonLd,
     Kind,
     QueryExecutor,
+    QueryMemoryError,
     QueryOutcome,
     QueryRefused,
     QuerySyntaxError,
@@ -121,6 +123,8 @@ def init_app(app: Flask, store: DatasetStore) -> None:
         workers=app.config["QUERY_WORKERS"],
         queue_timeout=app.config["QUERY_QUEUE_TIMEOUT"],
         allowed_service_endpoints=allowed,
+        memory_limit=app.config["QUERY_WORKER_MEMORY"],
+        recycle_rss=app.config["QUERY_WORKER_MAX_RSS"],
     )
 
 
@@ -219,7 +223,7 @@ def run(
     400 when it does not parse (with the parser's message and position), is an
     update or calls a SERVICE not allowed; 406 when no format was negotiated for
     its kind of answer, or the answer cannot be written in it; 503 past its time
-    limit or when every query worker stays busy."""
+    or memory limit or when every query worker stays busy."""
     note_query(chars=len(query.text), digest=query_digest(query.text), timeout=query.timeout)
     started = time.perf_counter()
     cache, key = get_cache(), answer_key(query, formats, max_rows, max_bytes, jsonld)
@@ -262,7 +266,7 @@ def run(
             f"This answer cannot be written as {BY_KEY[err.result_format].label} "
             f"({err.message}). Ask for another format: {offered(others)}.",
         )
-    except QueryTimeout as err:
+    except (QueryTimeout, QueryMemoryError) as err:
         raise ServiceUnavailable(str(err)) from err
     except ExecutorBusy as err:
         message = f"{err} Every query worker is busy; retry in {BUSY_RETRY_AFTER} seconds."
