@@ -62,6 +62,10 @@ DEFAULTS: dict[str, Any] = {
     # answer included, is replaced, giving back what a large answer left behind
     # (about 60 MiB idle). None: never.
     "QUERY_WORKER_MAX_RSS": 128 * 1024 * 1024,
+    # A gunicorn worker whose resident set is larger than this after a request (bytes)
+    # finishes its requests in flight and is replaced, with its query workers (about
+    # 70 MiB idle, up to RESULT_CACHE_BYTES more with a full cache). None: never.
+    "WEB_WORKER_MAX_RSS": 256 * 1024 * 1024,
     # SPARQL queries per client address and minute, per service process (429 beyond);
     # 0 turns the limit off.
     "RATE_LIMIT": 120,
