@@ -646,6 +646,21 @@ def test_answers_stop_at_max_answer_bytes_and_say_so(
     assert read(client, whole.data) == 1
 
 
+def test_a_value_over_16_mib_is_answered_and_shown(client: FlaskClient) -> None:
+    """Oxigraph's TSV, JSON and N-Triples parsers refuse a value over 16 MiB: no
+    answer goes through them on its way out, and the page reads at most 16 MiB."""
+    doublings = " ".join(f"BIND(CONCAT(?a{i}, ?a{i}) AS ?a{i + 1})" for i in range(21))
+    query = f'SELECT ?v WHERE {{ BIND("0123456789abcdef" AS ?a0) {doublings} BIND(?a21 AS ?v) }}'
+    answer = client.get("/sparql", query_string={"query": query})
+    assert answer.status_code == 200 and "SPARQL-Results-Truncated" not in answer.headers
+    assert json.loads(answer.data)["results"]["bindings"][0]["v"]["value"] == (
+        "0123456789abcdef" * 2**21
+    )
+    page = client.get("/sparql", query_string={"query": query}, headers={"Accept": BROWSER})
+    assert page.status_code == 200
+    assert "0 rows: the table stops here" in page.text
+
+
 #: Doubles a 1 KiB string 22 times (4 GiB), answering only its length.
 _DOUBLINGS = " ".join(f"BIND(CONCAT(?a{i}, ?a{i}) AS ?a{i + 1})" for i in range(22))
 DOUBLING = (

@@ -94,6 +94,9 @@ RESULT_NAMES = {"srj": "json", "srx": "xml", "csv": "csv", "tsv": "tsv"}
 #: Header of an answer cut at MAX_RESULT_ROWS (or of the HTML table's limit):
 #: ``rows=N``; or at MAX_ANSWER_BYTES: ``bytes=N`` (N the limit).
 TRUNCATED = "SPARQL-Results-Truncated"
+#: Bytes of the answer a results page reads back at most: Oxigraph's JSON and N-Triples
+#: parsers refuse a value over 16 MiB, which an answer this size cannot hold.
+PAGE_MAX_BYTES = 16 * 1024 * 1024
 #: Seconds a client is told to wait when every query worker is busy.
 BUSY_RETRY_AFTER = 2
 
@@ -289,7 +292,7 @@ def _results_page(query: QueryRequest) -> tuple[str, int]:
     negotiate((*RESULT_OFFERS, "html"))  # records the choice: Vary, error format
     table, error, status = None, None, 200
     limit = current_app.config["HTML_MAX_ROWS"]
-    max_bytes = current_app.config["MAX_ANSWER_BYTES"]
+    max_bytes = min(current_app.config["MAX_ANSWER_BYTES"], PAGE_MAX_BYTES)
     formats: dict[Kind, str] = {"select": "json", "ask": "json", "graph": "ntriples"}
     try:
         outcome = run(query, formats, limit, max_bytes)
