@@ -849,6 +849,7 @@ def _answer(
         body, count, cut = _solutions_body(result, RESULTS_FORMATS[name], max_rows, max_bytes)
         return ("ok", kind, count, cut, None), body
     kept, cut = _kept_triples(result, max_rows, max_bytes)
+    del result  # the strings the evaluation computed are freed before writing begins
     try:
         body, kept, cut = _graph_body(kept, cut, name, max_bytes, jsonld_options)
     except (OSError, ValueError) as err:  # RDF/XML cannot write rdf:li as a predicate…
@@ -1075,9 +1076,16 @@ def _graph_document(
     if name == "jsonld" and jsonld_options is not None:
         opts = jsonld_options
         document = jsonld.document(distinct, opts.base, opts.context_url, None, opts.form)
-        body = jsonld.dumps(document)
-        if max_bytes is not None and len(body) > max_bytes and kept:
-            return None, int(len(kept) * max_bytes / len(body)) + 1
+        body, size = bytearray(), 0
+        for chunk in jsonld.dump_chunks(document):  # jsonld.dumps(document), piece by piece
+            size += len(chunk)
+            if max_bytes is None or size <= max_bytes or not kept:
+                body += chunk
+            # Past the limit, the rest is only counted: the next try keeps fewer
+            # triples, in proportion.
+        if len(body) < size:
+            assert max_bytes is not None
+            return None, int(len(kept) * max_bytes / size) + 1
         return body, len(kept)
     fmt = GRAPH_FORMATS[name]
     statements = kept if fmt.supports_datasets else distinct
