@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import multiprocessing
 import os
 import re
@@ -29,6 +30,7 @@ from hypothesis import strategies as st
 from rdflib import BNode, Graph
 from rdflib.compare import isomorphic
 
+from healthtech_lod import jsonld
 from healthtech_lod.dataset import fill_default_graph, load_oxigraph
 from healthtech_lod.executor import (
     GRAPH_FORMATS,
@@ -37,8 +39,11 @@ from healthtech_lod.executor import (
     ExecutorBusy,
     ExecutorClosedError,
     FormatUnavailableError,
+    FormatUnwritableError,
+    JsonLd,
     QueryEvaluationError,
     QueryExecutor,
+    QueryMemoryError,
     QueryRefused,
     QuerySyntaxError,
     QueryTimeout,
@@ -47,6 +52,7 @@ from healthtech_lod.executor import (
     build_store,
     federation_refusal,
     nesting_depth,
+    resident_bytes,
     service_endpoints,
 )
 from healthtech_lod.namespaces import GRAPH
@@ -386,6 +392,129 @@ def test_graph_is_truncated_to_max_rows(executor: QueryExecutor, name: str) -> N
     assert (outcome.count, outcome.truncated, len(part)) == (5, True, 5)
     ground = {t for t in part if not any(isinstance(term, BNode) for term in t)}
     assert ground <= set(whole)
+
+
+# --- The byte limit ---------------------------------------------------------------------
+
+#: One solution of a 4 KiB value: past any small byte limit on its own.
+BIG_VALUE = f'SELECT ?v WHERE {{ BIND(CONCAT(STRUUID(), "{"x" * 4096}") AS ?v) }}'
+
+
+@pytest.mark.parametrize("name", RESULTS_NAMES)
+def test_select_stops_at_max_bytes_with_whole_solutions(
+    executor: QueryExecutor, local: ox.Store, name: str
+) -> None:
+    expected = local_solutions(local, ORDERED)
+    whole = run(executor, ORDERED, result_format=name)
+    limit = len(whole.body) // 2
+    outcome = run(executor, ORDERED, result_format=name, max_bytes=limit)
+    assert (outcome.truncated, outcome.cut_by) == (True, "bytes")
+    assert len(outcome.body) <= limit
+    assert 0 < outcome.count < len(expected)
+    if name == "csv":
+        expected = lexical(expected)
+    assert solutions(outcome.body, name) == expected[: outcome.count]
+    # As many solutions as fit: one more would not have.
+    more = run(executor, ORDERED, result_format=name, max_rows=outcome.count + 1)
+    assert len(more.body) > limit
+
+
+@pytest.mark.parametrize("name", RESULTS_NAMES)
+def test_select_of_exactly_max_bytes_is_whole(executor: QueryExecutor, name: str) -> None:
+    whole = run(executor, ORDERED, result_format=name)
+    outcome = run(executor, ORDERED, result_format=name, max_bytes=len(whole.body))
+    assert (outcome.body, outcome.truncated, outcome.cut_by) == (whole.body, False, None)
+    cut = run(executor, ORDERED, result_format=name, max_bytes=len(whole.body) - 1)
+    assert (cut.truncated, cut.cut_by, cut.count) == (True, "bytes", whole.count - 1)
+
+
+@pytest.mark.parametrize("name", RESULTS_NAMES)
+def test_a_solution_larger_than_max_bytes_leaves_the_head(
+    executor: QueryExecutor, name: str
+) -> None:
+    outcome = run(executor, BIG_VALUE, result_format=name, max_bytes=1000)
+    assert (outcome.count, outcome.truncated, outcome.cut_by) == (0, True, "bytes")
+    assert len(outcome.body) <= 1000
+    assert solutions(outcome.body, name) == []
+    if name != "csv":  # CSV's head is its one line of names
+        parsed = ox.parse_query_results(outcome.body, format=RESULTS_FORMATS[name])
+        assert isinstance(parsed, ox.QuerySolutions)
+        assert [v.value for v in parsed.variables] == ["v"]
+
+
+@pytest.mark.parametrize("name", RESULTS_NAMES)
+def test_a_value_over_16_mib_is_answered_whole(executor: QueryExecutor, name: str) -> None:
+    """Oxigraph's TSV and JSON parsers refuse a value over 16 MiB; the worker's way
+    to the final format does not go through them."""
+    doublings = " ".join(f"BIND(CONCAT(?a{i}, ?a{i}) AS ?a{i + 1})" for i in range(21))
+    query = f'SELECT ?v WHERE {{ BIND("0123456789abcdef" AS ?a0) {doublings} BIND(?a21 AS ?v) }}'
+    outcome = run(executor, query, result_format=name, max_bytes=64 * 2**20)
+    assert (outcome.count, outcome.truncated) == (1, False)
+    if name == "json":
+        (row,) = json.loads(outcome.body)["results"]["bindings"]
+        value = row["v"]["value"]
+    elif name == "xml":
+        (row,) = ox.parse_query_results(outcome.body, format=RESULTS_FORMATS[name])
+        value = row["v"].value
+    else:
+        value = outcome.body.decode().splitlines()[1].strip('"')
+    assert value == "0123456789abcdef" * 2**21
+
+
+@pytest.mark.parametrize("name", GRAPH_NAMES)
+def test_graph_stops_at_max_bytes_with_whole_triples(executor: QueryExecutor, name: str) -> None:
+    whole = run(executor, GRAPH_QUERY, result_format=name)
+    all_triples = rdflib_graph(whole.body, name)
+    limit = len(whole.body) // 2
+    outcome = run(executor, GRAPH_QUERY, result_format=name, max_bytes=limit)
+    assert (outcome.truncated, outcome.cut_by) == (True, "bytes")
+    assert len(outcome.body) <= limit
+    part = rdflib_graph(outcome.body, name)
+    assert 0 < outcome.count == len(part) < len(all_triples)
+    ground = {t for t in part if not any(isinstance(term, BNode) for term in t)}
+    assert ground <= set(all_triples)
+
+
+@pytest.mark.parametrize("name", GRAPH_NAMES)
+def test_a_triple_larger_than_max_bytes_leaves_an_empty_graph(
+    executor: QueryExecutor, name: str
+) -> None:
+    query = BIG_VALUE.replace("SELECT ?v WHERE", f"CONSTRUCT {{ <{EX}s> <{EX}p> ?v }} WHERE")
+    outcome = run(executor, query, result_format=name, max_bytes=1000)
+    assert (outcome.count, outcome.truncated, outcome.cut_by) == (0, True, "bytes")
+    assert len(rdflib_graph(outcome.body, name)) == 0
+
+
+def test_the_row_limit_cuts_before_the_byte_limit_says_so(executor: QueryExecutor) -> None:
+    outcome = run(executor, ORDERED, max_rows=2, max_bytes=10**6)
+    assert (outcome.count, outcome.truncated, outcome.cut_by) == (2, True, "rows")
+
+
+def test_json_ld_is_the_services_when_asked(executor: QueryExecutor, local: ox.Store) -> None:
+    """With ``jsonld``, the worker writes what ``jsonld.document`` writes (compacted with
+    the service's context); without, Oxigraph's expanded JSON-LD."""
+    context = "https://example.org/context.jsonld"
+    query = f"CONSTRUCT WHERE {{ ?s <{RDFS_LABEL.value}> ?o }}"
+    triples = list(local.query(query))
+    for form in ("compacted", "expanded", "flattened"):
+        outcome = run(executor, query, result_format="jsonld", jsonld=JsonLd(EX, context, form))
+        expected = jsonld.dumps(jsonld.document(triples, EX, context, None, form))
+        assert outcome.body == expected  # no blank node: the same bytes
+    compacted = json.loads(
+        run(executor, query, result_format="jsonld", jsonld=JsonLd(EX, context)).body
+    )
+    assert compacted["@context"] == [context, {"@base": EX}]
+    oxigraph = json.loads(run(executor, query, result_format="jsonld").body)
+    assert "@context" not in json.dumps(oxigraph)
+
+
+def test_an_answer_that_cannot_be_written_is_not_a_server_error(executor: QueryExecutor) -> None:
+    rdf_li = "http://www.w3.org/1999/02/22-rdf-syntax-ns#li"
+    query = f'CONSTRUCT {{ <{EX}s> <{rdf_li}> "x" }} WHERE {{}}'
+    with pytest.raises(FormatUnwritableError) as caught:
+        run(executor, query, result_format="rdfxml")
+    assert (caught.value.kind, caught.value.result_format) == ("graph", "rdfxml")
+    assert run(executor, query, result_format="turtle").count == 1
 
 
 # --- Errors -----------------------------------------------------------------------------
@@ -783,6 +912,57 @@ def test_closing_stops_a_running_query(tiny_root: Path) -> None:
         run(pool, "ASK {}")
     pool.close()  # idempotent
     assert children() == before
+
+
+#: Doubles a 1 KiB string 22 times: 4 GiB, far past any memory limit here.
+_DOUBLINGS = " ".join(f"BIND(CONCAT(?a{i}, ?a{i}) AS ?a{i + 1})" for i in range(22))
+DOUBLING = (
+    f'SELECT (STRLEN(?a22) AS ?n) WHERE {{ BIND("{"0123456789abcdef" * 64}" AS ?a0) {_DOUBLINGS} }}'
+)
+#: A query worker's data segment limit in these tests (one idles at about 150 MiB).
+MEMORY_LIMIT = 384 * 2**20
+
+
+def test_a_query_past_the_memory_limit_is_stopped_and_its_worker_replaced(
+    tiny_root: Path,
+) -> None:
+    spec = StoreSpec(root=tiny_root)
+    with QueryExecutor(spec, workers=1, memory_limit=MEMORY_LIMIT) as pool:
+        (before,) = pool.pids
+        with pytest.raises(QueryMemoryError) as caught:
+            run(pool, DOUBLING, timeout=60)
+        assert "more memory than allowed (384 MiB)" in str(caught.value)
+        assert gone(before)
+        (after,) = pool.pids
+        assert after != before
+        assert run(pool, "ASK {}").boolean  # served by the replacement
+
+
+def test_a_memory_limit_too_small_to_open_the_store_fails_the_start(tiny_root: Path) -> None:
+    pool = QueryExecutor(StoreSpec(root=tiny_root), workers=1, memory_limit=2**20)
+    with pytest.raises(WorkerError):
+        pool.start()
+    pool.close()
+
+
+def test_a_worker_grown_past_recycle_rss_is_replaced_after_its_query(tiny_root: Path) -> None:
+    with QueryExecutor(StoreSpec(root=tiny_root), workers=1, recycle_rss=2**40) as roomy:
+        (first,) = roomy.pids
+        assert run(roomy, "ASK {}").boolean
+        assert roomy.pids == [first]
+    with QueryExecutor(StoreSpec(root=tiny_root), workers=1, recycle_rss=1) as tight:
+        (first,) = tight.pids
+        assert run(tight, "ASK {}").boolean  # answered, then replaced
+        assert gone(first)
+        (second,) = tight.pids
+        assert second != first
+        assert run(tight, "ASK {}").boolean
+
+
+def test_resident_bytes_reads_proc() -> None:
+    with open("/proc/self/status") as status:
+        kib = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+    assert abs(resident_bytes() - kib * 1024) < 64 * 2**20
 
 
 def test_close_leaves_no_process(tiny_root: Path) -> None:

@@ -264,3 +264,46 @@ def test_sigterm_lets_requests_in_flight_finish(tmp_path: Path) -> None:
         assert "SIGSEGV" not in text and "Traceback" not in text, text[-2000:]
     finally:
         stop(process)
+
+
+def gunicorn_workers(master: int) -> set[int]:
+    """The gunicorn workers of ``master``: its children running the app (not
+    multiprocessing's resource tracker)."""
+    workers = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_bytes().rsplit(b")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if parent == master and b"resource_tracker" not in command:
+            workers.add(int(entry.name))
+    return workers
+
+
+@pytest.mark.parametrize(("limit", "replaced"), [(None, False), (1, True)])
+def test_a_gunicorn_worker_past_web_worker_max_rss_is_replaced(
+    tmp_path: Path, limit: int | None, replaced: bool
+) -> None:
+    settings = {} if limit is None else {"WEB_WORKER_MAX_RSS": str(limit)}
+    process, base, log = start(FIXTURES, tmp_path, settings)
+    try:
+        wait_until_up(f"{base}/health", process, log)
+        (first,) = gunicorn_workers(process.pid)
+        status, _, _ = send(query_url(base, "ASK {}"))
+        assert status == 200
+        for _ in range(600):  # the first exits once done; its replacement starts
+            if not replaced or first not in gunicorn_workers(process.pid):
+                break
+            time.sleep(0.05)
+        status, _, body = send(query_url(base, "ASK { ?s ?p ?o }"), headers={"Accept": "text/csv"})
+        assert (status, body.strip()) == (200, b"true")  # answered by the replacement
+        workers = gunicorn_workers(process.pid)
+        assert (first not in workers) == replaced, workers
+        text = log.read_text(errors="replace")
+        assert ("past WEB_WORKER_MAX_RSS" in text) == replaced, text[-2000:]
+        assert "Traceback" not in text, text[-2000:]
+    finally:
+        stop(process)

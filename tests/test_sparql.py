@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import html
 import io
+import json
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 
 import pyoxigraph as ox
 import pytest
@@ -20,6 +22,8 @@ from werkzeug.test import TestResponse
 
 from healthtech_lod.dataset import REPO_ROOT
 from healthtech_lod.namespaces import DATASET, GRAPH, ID, SD
+from healthtech_lod.negotiation import BY_KEY
+from healthtech_lod.responses import serialize
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
 FOUNDED = """PREFIX schema: <https://schema.org/>
@@ -718,20 +722,194 @@ HUGE_VALUE = (
 )
 
 
-def test_a_value_over_16_mib_is_406_naming_tsv_which_can_write_it(client: FlaskClient) -> None:
-    """Every results format but TSV is written from TSV read back by Oxigraph, whose
-    reader stops at 16 MiB a line: such an answer was a 500."""
-    refused = client.get("/sparql", query_string={"query": HUGE_VALUE, "format": "json"})
-    assert refused.status_code == 406
-    assert "cannot be written as SPARQL JSON" in refused.text
-    assert "longer than the 16 MiB" in refused.text and "format=tsv" in refused.text
-    page = client.get("/sparql", query_string={"query": HUGE_VALUE}, headers={"Accept": BROWSER})
-    assert page.status_code == 406 and 'id="query-error"' in page.text
-    tsv = client.get("/sparql", query_string={"query": HUGE_VALUE, "format": "tsv"})
-    assert tsv.status_code == 200
-    header, row = tsv.data.rstrip(b"\n").split(b"\n")
-    assert header == b"?n\t?v14"
-    assert row == b'16793600\t"' + b"x" * 16_793_600 + b'"'
+def test_a_value_over_16_mib_is_answered_whole(client: FlaskClient) -> None:
+    """Oxigraph's TSV and JSON readers stop at 16 MiB a line: when answers were
+    written from TSV read back, such a value was a 500 (then a 406)."""
+    for result_format in ("json", "tsv"):
+        answer = client.get("/sparql", query_string={"query": HUGE_VALUE, "format": result_format})
+        assert answer.status_code == 200, answer.text[:300]
+        assert b"x" * 16_793_600 in answer.data
+    rows = json.loads(
+        client.get("/sparql", query_string={"query": HUGE_VALUE, "format": "json"}).data
+    )["results"]["bindings"]
+    assert rows[0]["n"]["value"] == "16793600"
+
+
+CUT = 2000
+EVERYTHING = "SELECT * WHERE { ?s ?p ?o }"
+
+
+def srx_rows(data: bytes) -> int:
+    parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.XML)
+    assert isinstance(parsed, ox.QuerySolutions)
+    return len(list(parsed))
+
+
+@pytest.mark.parametrize(
+    ("query", "accept", "read"),
+    [
+        (
+            EVERYTHING,
+            "application/sparql-results+json",
+            lambda c, d: len(json.loads(d)["results"]["bindings"]),
+        ),
+        (EVERYTHING, "application/sparql-results+xml", lambda c, d: srx_rows(d)),
+        (EVERYTHING, "text/csv", lambda c, d: len(list(csv.reader(io.StringIO(d.decode())))) - 1),
+        (EVERYTHING, "text/tab-separated-values", lambda c, d: len(d.decode().splitlines()) - 1),
+        (
+            "CONSTRUCT WHERE { ?s ?p ?o }",
+            "text/turtle",
+            lambda c, d: len(Graph().parse(data=d, format="turtle")),
+        ),
+        (
+            "CONSTRUCT WHERE { ?s ?p ?o }",
+            "application/ld+json",
+            lambda c, d: len(jsonld_graph(c, d)),
+        ),
+        (
+            "CONSTRUCT WHERE { ?s ?p ?o }",
+            "application/rdf+xml",
+            lambda c, d: len(Graph().parse(data=d, format="xml")),
+        ),
+    ],
+)
+def test_answers_stop_at_max_answer_bytes_and_say_so(
+    make_app: MakeApp, query: str, accept: str, read: Callable[[FlaskClient, bytes], int]
+) -> None:
+    """Cut where the next solution or triple would pass MAX_ANSWER_BYTES: still a
+    document of its format, holding whole solutions or triples, and saying so."""
+    client = make_app(MAX_ANSWER_BYTES=CUT).test_client()
+    cut = client.get("/sparql", query_string={"query": query}, headers={"Accept": accept})
+    assert cut.status_code == 200 and cut.mimetype == accept
+    assert cut.headers["SPARQL-Results-Truncated"] == f"bytes={CUT}"
+    assert 0 < len(cut.data) <= CUT
+    assert read(client, cut.data) > 0
+    small = query.replace("?o }", "?o } LIMIT 1")
+    whole = client.get("/sparql", query_string={"query": small}, headers={"Accept": accept})
+    assert whole.status_code == 200 and "SPARQL-Results-Truncated" not in whole.headers
+    assert read(client, whole.data) == 1
+
+
+def test_a_value_over_16_mib_is_answered_and_shown(client: FlaskClient) -> None:
+    """Oxigraph's TSV, JSON and N-Triples parsers refuse a value over 16 MiB: no
+    answer goes through them on its way out, and the page reads at most 16 MiB."""
+    doublings = " ".join(f"BIND(CONCAT(?a{i}, ?a{i}) AS ?a{i + 1})" for i in range(21))
+    query = f'SELECT ?v WHERE {{ BIND("0123456789abcdef" AS ?a0) {doublings} BIND(?a21 AS ?v) }}'
+    answer = client.get("/sparql", query_string={"query": query})
+    assert answer.status_code == 200 and "SPARQL-Results-Truncated" not in answer.headers
+    assert json.loads(answer.data)["results"]["bindings"][0]["v"]["value"] == (
+        "0123456789abcdef" * 2**21
+    )
+    page = client.get("/sparql", query_string={"query": query}, headers={"Accept": BROWSER})
+    assert page.status_code == 200
+    assert "0 rows: the table stops here" in page.text
+
+
+#: Doubles a 1 KiB string 22 times (4 GiB), answering only its length.
+_DOUBLINGS = " ".join(f"BIND(CONCAT(?a{i}, ?a{i}) AS ?a{i + 1})" for i in range(22))
+DOUBLING = (
+    f'SELECT (STRLEN(?a22) AS ?n) WHERE {{ BIND("{"0123456789abcdef" * 64}" AS ?a0) {_DOUBLINGS} }}'
+)
+
+
+def test_a_query_past_the_memory_limit_is_503_and_the_next_is_answered(
+    make_app: MakeApp,
+) -> None:
+    app = make_app(QUERY_WORKER_MEMORY=384 * 2**20, QUERY_WORKERS=1)
+    client = app.test_client()
+    response = client.get("/sparql", query_string={"query": DOUBLING})
+    assert response.status_code == 503
+    assert "needed more memory than allowed (384 MiB)" in response.text
+    assert "Retry-After" not in response.headers, "the same query would fail again"
+    after = client.get("/sparql", query_string={"query": "ASK {}"})
+    assert after.status_code == 200 and after.get_json()["boolean"] is True
+
+
+#: 20 000 triples: evaluated in milliseconds, compacted as JSON-LD in seconds.
+_DIGITS = "{ " + " ".join(str(i) for i in range(10)) + " }"
+MANY_TRIPLES = f"""CONSTRUCT {{ ?s <urn:example:p> ?o }} WHERE {{
+  VALUES ?a {_DIGITS} VALUES ?b {_DIGITS} VALUES ?c {_DIGITS} VALUES ?d {_DIGITS}
+  VALUES ?e {{ 0 1 }}
+  BIND (IRI(CONCAT("urn:example:s", STR(?a), STR(?b), STR(?c))) AS ?s)
+  BIND (CONCAT(STR(?d), STR(?e)) AS ?o)
+}}"""
+
+
+def test_json_ld_is_written_within_the_time_limit(client: FlaskClient) -> None:
+    """JSON-LD compaction is part of the query's time: timeout=0.5 stops it."""
+    response = client.get(
+        "/sparql",
+        query_string={"query": MANY_TRIPLES, "timeout": "0.5"},
+        headers={"Accept": "application/ld+json"},
+    )
+    assert response.status_code == 503
+    assert "limit of 0.5 seconds" in response.text
+
+
+LABELS = (
+    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nCONSTRUCT WHERE { ?s rdfs:label ?o }"
+)
+
+
+@pytest.mark.parametrize("key", ["turtle", "jsonld", "ntriples", "rdfxml", "trig", "nquads"])
+def test_graph_answers_are_written_as_the_service_writes_rdf(
+    app: Flask, client: FlaskClient, key: str
+) -> None:
+    """The same bytes as the service's own writer (``responses.serialize``: prefixes,
+    JSON-LD compacted with the context) gives for the answer's triples."""
+    media_type = BY_KEY[key]
+    response = client.get(
+        "/sparql", query_string={"query": LABELS}, headers={"Accept": media_type.mimetype}
+    )
+    nt = client.get(
+        "/sparql", query_string={"query": LABELS}, headers={"Accept": "application/n-triples"}
+    )
+    triples = list(ox.parse(nt.data, format=ox.RdfFormat.N_TRIPLES))
+    with app.test_request_context("/sparql", headers={"Accept": media_type.mimetype}):
+        expected = serialize(triples, media_type)
+    assert response.data == expected
+
+
+def test_this_process_writes_no_json_ld_and_caches_the_bytes(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The query worker compacts JSON-LD; the request thread only sends the bytes,
+    and a repeat gets the same bytes from the cache."""
+    from healthtech_lod import jsonld
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise AssertionError("JSON-LD compacted in the request's process")
+
+    # Its build (the JSON-LD dump) done before compaction is refused.
+    app = make_app(ALLOWED_HOSTS=["localhost", "example.org"])
+    monkeypatch.setattr(jsonld, "compact", refused)
+    client = app.test_client()
+    headers = {"Accept": "application/ld+json"}
+    first = client.get("/sparql", query_string={"query": LABELS}, headers=headers)
+    assert first.status_code == 200, first.text
+    executor = app.extensions["healthtech_lod.executor"]
+    calls: list[str] = []
+    original = executor.execute
+
+    def counting(text: str, **options: object) -> object:
+        calls.append(text)
+        return original(text, **options)
+
+    executor.execute = counting  # type: ignore[method-assign]
+    again = client.get("/sparql", query_string={"query": LABELS}, headers=headers)
+    assert calls == [] and again.data == first.data
+    assert json.loads(first.data)["@context"][0] == "http://localhost/context.jsonld"
+    expanded = client.get(
+        "/sparql",
+        query_string={"query": LABELS},
+        headers={"Accept": 'application/ld+json; profile="http://www.w3.org/ns/json-ld#expanded"'},
+    )
+    assert len(calls) == 1 and isinstance(json.loads(expanded.data), list), "another form"
+    other_host = client.get(
+        "/sparql", query_string={"query": LABELS}, headers={**headers, "Host": "example.org"}
+    )
+    assert len(calls) == 2, "the context's URL names the host: another answer"
+    assert json.loads(other_host.data)["@context"][0] == "http://example.org/context.jsonld"
 
 
 def test_a_query_past_its_time_limit_is_503_on_the_page_too(client: FlaskClient) -> None:

@@ -55,6 +55,24 @@ DEFAULTS: dict[str, Any] = {
     # Rows (solutions or triples) of a SPARQL answer at most; a cut answer says so in
     # the SPARQL-Results-Truncated header.
     "MAX_RESULT_ROWS": 100_000,
+    # Bytes of a SPARQL answer in its final format at most, enforced by the query
+    # worker while it writes: the answer keeps the whole solutions or triples that
+    # fit and says so in SPARQL-Results-Truncated: bytes=N. 64 MiB holds 100 000 rows
+    # of ordinary size (the row limit bites first) but not 100 000 rows of 4 KiB, and
+    # bounds what one answer costs: the worker's copy, the one sent to this process.
+    "MAX_ANSWER_BYTES": 64 * 1024 * 1024,
+    # Bytes of memory (data segment: RLIMIT_DATA) a query worker may take, its store
+    # and Python included (about 110 MiB idle); a query needing more gets 503 and its
+    # worker is replaced. None: no limit.
+    "QUERY_WORKER_MEMORY": 512 * 1024 * 1024,
+    # A query worker whose resident set is larger than this after a query (bytes), its
+    # answer included, is replaced, giving back what a large answer left behind
+    # (about 60 MiB idle). None: never.
+    "QUERY_WORKER_MAX_RSS": 128 * 1024 * 1024,
+    # A gunicorn worker whose resident set is larger than this after a request (bytes)
+    # finishes its requests in flight and is replaced, with its query workers (about
+    # 70 MiB idle, up to RESULT_CACHE_BYTES more with a full cache). None: never.
+    "WEB_WORKER_MAX_RSS": 256 * 1024 * 1024,
     # SPARQL queries per client address and minute, per service process (429 beyond);
     # answers from the cache count too. 0 turns the limit off.
     "RATE_LIMIT": 120,

@@ -22,7 +22,17 @@ error with its line and column. Each worker also watches the process that owns
 it and exits when it is gone, so a killed owner leaves no query running.
 
 Only bytes cross the pipe: the request's text and format names, and the body
-serialised by the worker.
+serialised by the worker in its final format (SPARQL JSON, XML, CSV or TSV; an
+RDF format written as the service writes it: the project's prefixes, each triple
+once, and JSON-LD compacted with pyld when asked), under the query's time limit,
+so the caller only sends bytes. The body stops at ``max_rows`` solutions or
+triples and at ``max_bytes`` bytes, whole solutions or triples only, so a cut
+answer is still a valid document; the outcome says which limit cut it.
+
+A worker's data segment may be limited (``memory_limit``, RLIMIT_DATA, set before
+it opens the store): a query needing more gets ``QueryMemoryError`` and the
+worker is replaced. A worker whose resident set exceeds ``recycle_rss`` after a
+query is replaced too, so memory a large answer left behind is given back.
 
 The pool starts on first use (or ``start()``) in the process that uses it, so an
 executor made by ``create_app`` in gunicorn's master before the fork starts its
@@ -35,6 +45,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
+import resource
 import shutil
 import signal
 import sys
@@ -45,7 +56,6 @@ import weakref
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from itertools import islice
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext, SpawnContext
 from pathlib import Path
@@ -57,6 +67,8 @@ import pyoxigraph as ox
 
 Kind = Literal["select", "ask", "graph"]
 KINDS: tuple[Kind, ...] = ("select", "ask", "graph")
+#: Which limit cut an answer: ``max_rows`` or ``max_bytes``.
+Cut = Literal["rows", "bytes"]
 
 #: Formats of SELECT and ASK results, by name.
 RESULTS_FORMATS: Mapping[str, ox.QueryResultsFormat] = MappingProxyType(
@@ -95,9 +107,11 @@ _WATCH_INTERVAL = 0.25
 #: The stack of the thread a query runs on (``on_deep_stack``). Oxigraph's parser,
 #: optimiser and evaluator recurse once per level of a query's tree, at 1 to 4 KiB a
 #: level: 2 600 chained triple patterns, MINUS clauses or ``(… AS ?v)``, or 2 200 nested
-#: braces, overflow the usual 8 MiB stack. 256 MiB holds any query of up to about
-#: 60 000 characters; it is address space, used only as deep as a query goes.
-QUERY_STACK_BYTES = 256 * 1024 * 1024
+#: braces, overflow the usual 8 MiB stack. 64 MiB holds the deepest query of
+#: MAX_QUERY_LENGTH's default (20 000 characters: tests/test_executor.py tries 19 000
+#: levels). It is address space, touched only as deep as a query goes, but it counts
+#: against the worker's QUERY_WORKER_MEMORY (RLIMIT_DATA counts private mappings).
+QUERY_STACK_BYTES = 64 * 1024 * 1024
 _STACK_LOCK = threading.Lock()
 _T = TypeVar("_T")
 
@@ -156,15 +170,28 @@ class FormatUnavailableError(ExecutorError):
         super().__init__(f"No format was requested for a {kind} result.")
 
 
-class AnswerUnwritableError(ExecutorError):
-    """The answer cannot be written in the format asked for: it holds a value longer
-    than Oxigraph's TSV reader takes (16 MiB), and every format but TSV is written from
-    TSV read back. TSV itself can (406, naming TSV)."""
+class FormatUnwritableError(ExecutorError):
+    """The answer cannot be written in the format asked for (RDF/XML cannot write
+    rdf:li as a predicate, JSON-LD an rdf:JSON literal that is not JSON…): 406."""
 
-    def __init__(self, result_format: str, reason: str) -> None:
+    def __init__(self, kind: Kind, result_format: str, message: str) -> None:
+        self.kind = kind
         self.result_format = result_format
-        self.reason = reason
-        super().__init__(f"The answer cannot be written as {result_format}: {reason}")
+        self.message = message
+        super().__init__(f"This {kind} result cannot be written as {result_format}: {message}")
+
+
+class QueryMemoryError(ExecutorError):
+    """The query needed more memory than a worker may take; the worker was replaced."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        allowed = f" ({limit / 2**20:g} MiB)" if limit is not None else ""
+        super().__init__(
+            f"The query needed more memory than allowed{allowed} and was stopped. Narrow it: "
+            "add a LIMIT, select fewer or shorter values, and avoid building long strings "
+            "(CONCAT, REPLACE, GROUP_CONCAT)."
+        )
 
 
 class QueryEvaluationError(ExecutorError):
@@ -229,11 +256,24 @@ def build_store(root: Path | str, path: Path | str) -> Path:
 
 
 @dataclass(frozen=True)
+class JsonLd:
+    """How a graph asked for as ``jsonld`` is written: the service's JSON-LD
+    (``jsonld.document``: ``form`` is ``compacted``, ``expanded`` or ``flattened``,
+    with the context at ``context_url`` and IRIs relative to ``base``) instead of
+    Oxigraph's expanded JSON-LD. Picklable, so it travels to the workers."""
+
+    base: str
+    context_url: str
+    form: str = "compacted"
+
+
+@dataclass(frozen=True)
 class QueryOutcome:
-    """A query's answer, serialised.
+    """A query's answer, serialised in its final format.
 
     ``count`` is the number of solutions (select) or triples (graph) in ``body``,
-    1 for ask; ``truncated`` says the result had more than ``max_rows``.
+    1 for ask; ``truncated`` says the result had more than fits, and ``cut_by``
+    which limit cut it: ``rows`` (``max_rows``) or ``bytes`` (``max_bytes``).
     ``boolean`` is the answer of an ASK query, None otherwise.
     """
 
@@ -244,6 +284,7 @@ class QueryOutcome:
     count: int
     truncated: bool
     boolean: bool | None = None
+    cut_by: Cut | None = None
 
 
 class QueryExecutor:
@@ -255,7 +296,10 @@ class QueryExecutor:
     federation is disabled. ``max_nesting`` refuses a query nesting brackets
     deeper (``nesting_depth``; None: no limit). ``queue_timeout`` is how long ``execute`` waits for
     a free worker; ``startup_timeout`` how long a worker may take to open the
-    store.
+    store. ``memory_limit`` (bytes; None: none) bounds each worker's data segment
+    (RLIMIT_DATA: its heap and private memory, not the store's files mapped in),
+    store included; ``recycle_rss`` (bytes; None: never) replaces a worker whose
+    resident set is larger after a query.
     """
 
     def __init__(
@@ -268,9 +312,17 @@ class QueryExecutor:
         max_nesting: int | None = None,
         start_method: str = "spawn",
         startup_timeout: float = 60.0,
+        memory_limit: int | None = None,
+        recycle_rss: int | None = None,
     ) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
+        if memory_limit is not None and memory_limit <= 0:
+            raise ValueError("memory_limit must be positive or None")
+        if recycle_rss is not None and recycle_rss <= 0:
+            raise ValueError("recycle_rss must be positive or None")
+        self.memory_limit = memory_limit
+        self.recycle_rss = recycle_rss
         if start_method not in _START_METHODS:
             raise ValueError(f"start_method must be one of {_START_METHODS}")
         self.spec = spec
@@ -369,6 +421,8 @@ class QueryExecutor:
         timeout: float | None = None,
         max_rows: int | None = None,
         base_iri: str | None = None,
+        max_bytes: int | None = None,
+        jsonld: JsonLd | None = None,
     ) -> QueryOutcome:
         """Run ``query`` in a free worker and return its serialised answer.
 
@@ -380,14 +434,20 @@ class QueryExecutor:
         ``named_graphs`` (IRIs) are passed to ``Store.query``; the first cannot be
         true with the second. ``timeout`` (seconds; None: no limit) bounds the
         evaluation and serialisation, not the wait for a worker. ``max_rows``
-        bounds the solutions or triples in the body (None: all). ``base_iri``
-        resolves the query's relative IRIs when it declares no BASE of its own.
+        bounds the solutions or triples in the body, ``max_bytes`` its size (None:
+        no bound); whole solutions or triples are kept, so a cut body is valid (a
+        graph is cut where its N-Triples form would pass ``max_bytes``, or its own
+        format's; an empty document is never cut). ``base_iri`` resolves the
+        query's relative IRIs when it declares no BASE of its own. ``jsonld``:
+        write the ``jsonld`` format as the service's JSON-LD.
 
         Raises QuerySyntaxError and QueryRefused (an update, a SERVICE not allowed):
         the client's errors; FormatUnavailableError (no format for the query's
-        kind); QueryTimeout; ExecutorBusy; QueryEvaluationError (evaluation raised
-        in the worker), WorkerError, ExecutorClosedError; ValueError for bad
-        arguments (unknown format, invalid graph IRI).
+        kind); FormatUnwritableError (the answer cannot be written in its format);
+        QueryTimeout; QueryMemoryError (past ``memory_limit``); ExecutorBusy;
+        QueryEvaluationError (evaluation raised in the worker), WorkerError,
+        ExecutorClosedError; ValueError for bad arguments (unknown format, invalid
+        graph IRI).
         """
         formats = _format_names(result_format)
         _check_dataset(use_default_graph_as_union, default_graph, named_graphs)
@@ -395,6 +455,8 @@ class QueryExecutor:
             raise ValueError("timeout must be positive or None")
         if max_rows is not None and max_rows < 0:
             raise ValueError("max_rows must be at least 0 or None")
+        if max_bytes is not None and max_bytes < 0:
+            raise ValueError("max_bytes must be at least 0 or None")
         request = (
             query,
             formats,
@@ -403,6 +465,8 @@ class QueryExecutor:
             None if default_graph is None else list(default_graph),
             None if named_graphs is None else list(named_graphs),
             base_iri,
+            max_bytes,
+            jsonld,
         )
         if not self._started:
             self.start()
@@ -414,15 +478,21 @@ class QueryExecutor:
             if not worker.conn.poll(timeout):
                 assert timeout is not None
                 raise QueryTimeout(timeout)
-            reply = worker.conn.recv()
+            reply, retire = worker.conn.recv()
             body = worker.conn.recv_bytes() if reply[0] == "ok" else b""
-            healthy = True
+            # A worker that ran out of memory, or kept too much, is replaced.
+            healthy = reply[0] != "memory" and not retire
         except (EOFError, OSError) as err:
             if self._closed:
                 raise ExecutorClosedError("the executor was closed during the query") from err
+            if self.memory_limit is not None and worker.exitcode() == -signal.SIGABRT:
+                # Past RLIMIT_DATA, Rust code (Oxigraph) aborts the process.
+                raise QueryMemoryError(self.memory_limit) from err
             raise WorkerError("a query worker stopped unexpectedly; it was replaced") from err
         finally:
             self._release(worker, healthy)
+        if reply[0] == "memory":
+            raise QueryMemoryError(self.memory_limit)
         return _outcome(reply, body, formats)
 
     def _check_open(self) -> None:
@@ -439,7 +509,15 @@ class QueryExecutor:
         parent, child = self._context.Pipe()
         process = self._context.Process(
             target=_serve,
-            args=(child, self.spec, self.allowed_service_endpoints, self._pid, self.max_nesting),
+            args=(
+                child,
+                self.spec,
+                self.allowed_service_endpoints,
+                self._pid,
+                self.max_nesting,
+                self.memory_limit,
+                self.recycle_rss,
+            ),
             name="healthtech-lod-query",
             daemon=True,
         )
@@ -515,6 +593,12 @@ class _Worker:
         if status != "ready":
             raise WorkerError(f"a query worker could not open the store: {message}")
         self.ready = True
+
+    def exitcode(self) -> int | None:
+        """The exit code of a process whose pipe closed (negative: the signal that
+        ended it), once reaped; None if it still runs a second later."""
+        self.process.join(1)
+        return self.process.exitcode
 
     def kill(self) -> None:
         """SIGKILL the process and reap it."""
@@ -596,17 +680,19 @@ def _outcome(reply: tuple[Any, ...], body: bytes, formats: dict[Kind, str]) -> Q
     """The worker's reply as an outcome, or the exception it stands for."""
     status = reply[0]
     if status == "ok":
-        _, kind, count, truncated, boolean = reply
+        _, kind, count, cut, boolean = reply
         name = formats[kind]
-        return QueryOutcome(kind, name, _media_type(name), body, count, truncated, boolean)
+        return QueryOutcome(
+            kind, name, _media_type(name), body, count, cut is not None, boolean, cut
+        )
+    if status == "unwritable":
+        raise FormatUnwritableError(reply[1], reply[2], reply[3])
     if status == "syntax":
         raise QuerySyntaxError(reply[1], reply[2], reply[3])
     if status == "refused":
         raise QueryRefused(reply[1])
     if status == "unavailable":
         raise FormatUnavailableError(reply[1])
-    if status == "unwritable":
-        raise AnswerUnwritableError(reply[1], reply[2])
     raise QueryEvaluationError(reply[1])
 
 
@@ -654,9 +740,12 @@ def _serve(
     allowed: frozenset[str],
     owner: int,
     max_nesting: int | None = None,
+    memory_limit: int | None = None,
+    recycle_rss: int | None = None,
 ) -> None:  # pragma: no cover - runs in the worker process
-    """A worker's life: open the store, report, then answer until the pipe closes or
-    the owning process disappears."""
+    """A worker's life: limit its memory, open the store, report, then answer until
+    the pipe closes, the owning process disappears, or it must be replaced (out of
+    memory, or holding more than ``recycle_rss`` after a query)."""
     # Ctrl-C and a SIGTERM sent to the whole process group (systemd, a terminal) are
     # the owner's to handle: it lets its requests in flight finish, then stops us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -664,6 +753,12 @@ def _serve(
     watchdog = threading.Thread(target=_watch, args=(owner, os.getppid()), daemon=True)
     watchdog.start()
     try:
+        if memory_limit is not None:
+            _limit_memory(memory_limit)
+        # What writes RDF answers (rdflib, pyld), loaded now rather than under the
+        # time limit of the first query that needs it.
+        from . import jsonld, rdf  # noqa: F401
+
         store = spec.open()
     except Exception as err:  # reported to the parent, which raises WorkerError
         conn.send(("failed", f"{type(err).__name__}: {err}"))
@@ -677,14 +772,39 @@ def _serve(
             return
         try:
             reply, body = on_deep_stack(_answer, store, probe, allowed, request, max_nesting)
+        except MemoryError:  # past the memory limit: answer, then leave
+            reply, body = ("memory",), b""
         except Exception as err:  # a 500 for this query; the worker keeps serving
             reply, body = ("failed", f"{type(err).__name__}: {err}"), b""
+        retire = reply[0] == "memory" or (
+            recycle_rss is not None and resident_bytes() > recycle_rss
+        )
         try:
-            conn.send(reply)
+            conn.send((reply, retire))
             if reply[0] == "ok":
                 conn.send_bytes(body)
         except OSError:  # the parent is gone
             return
+        if retire:
+            return  # the parent starts another worker in our place
+
+
+def _limit_memory(limit: int) -> None:  # pragma: no cover - runs in the worker
+    """Bound the data segment (heap, anonymous and private mappings: what a query
+    allocates, not the store's files mapped in) to ``limit`` bytes, for good."""
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+
+
+_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+
+
+def resident_bytes(pid: int | str = "self") -> int:
+    """The resident set of a process, in bytes (``/proc/PID/statm``)."""
+    with open(f"/proc/{pid}/statm", "rb") as statm:
+        return int(statm.read().split()[1]) * _PAGE_SIZE
 
 
 def on_deep_stack(function: Callable[..., _T], *args: Any) -> _T:
@@ -756,9 +876,10 @@ def _answer(
     allowed: frozenset[str],
     request: tuple[Any, ...],
     max_nesting: int | None = None,
-) -> tuple[tuple[Any, ...], bytes]:
+) -> tuple[tuple[Any, ...], bytes | bytearray]:
     """Evaluate one request: the reply's header and the body."""
-    query, formats, max_rows, union, default_graph, named_graphs, base_iri = request
+    query, formats, max_rows, union, default_graph, named_graphs, base_iri = request[:7]
+    max_bytes, jsonld_options = request[7:]
     refusal = federation_refusal(query, allowed) or nesting_refusal(query, max_nesting)
     if refusal is not None:
         return ("refused", refusal), b""
@@ -789,17 +910,19 @@ def _answer(
     if name is None:
         return ("unavailable", kind), b""
     if isinstance(result, ox.QueryBoolean):
-        return ("ok", kind, 1, False, bool(result)), _bytes(
+        return ("ok", kind, 1, None, bool(result)), _bytes(
             result.serialize(format=RESULTS_FORMATS[name])
         )
     if isinstance(result, ox.QuerySolutions):
-        try:
-            body, count, truncated = _solutions_body(result, RESULTS_FORMATS[name], max_rows)
-        except _UnwritableError as err:
-            return ("unwritable", name, str(err)), b""
-    else:
-        body, count, truncated = _triples_body(result, GRAPH_FORMATS[name], max_rows)
-    return ("ok", kind, count, truncated, None), body
+        body, count, cut = _solutions_body(result, RESULTS_FORMATS[name], max_rows, max_bytes)
+        return ("ok", kind, count, cut, None), body
+    kept, cut = _kept_triples(result, max_rows, max_bytes)
+    del result  # the strings the evaluation computed are freed before writing begins
+    try:
+        body, kept, cut = _graph_body(kept, cut, name, max_bytes, jsonld_options)
+    except (OSError, ValueError) as err:  # RDF/XML cannot write rdf:li as a predicate…
+        return ("unwritable", kind, name, str(err)), b""
+    return ("ok", kind, len(kept), cut, None), body
 
 
 def _bytes(body: bytes | None) -> bytes:
@@ -807,79 +930,265 @@ def _bytes(body: bytes | None) -> bytes:
     return body
 
 
+class _AnswerFullError(Exception):
+    """Raised through Oxigraph's serialiser to stop it: the answer holds all it may."""
+
+
+#: What follows the solutions in an answer of each results format.
+_RESULTS_END = {
+    ox.QueryResultsFormat.JSON: b"]}}",
+    ox.QueryResultsFormat.XML: b"</results></sparql>",
+    ox.QueryResultsFormat.CSV: b"",
+    ox.QueryResultsFormat.TSV: b"",
+}
+#: Bytes of SPARQL XML solutions written in the final format at once.
+_BATCH_BYTES = 1 << 20
+
+
 def _solutions_body(
-    solutions: ox.QuerySolutions, fmt: ox.QueryResultsFormat, max_rows: int | None
-) -> tuple[bytes, int, bool]:
-    """At most ``max_rows`` solutions serialised by Oxigraph, their count, and whether
-    more were left out.
+    solutions: ox.QuerySolutions,
+    fmt: ox.QueryResultsFormat,
+    max_rows: int | None,
+    max_bytes: int | None,
+) -> tuple[bytearray, int, Cut | None]:
+    """At most ``max_rows`` solutions in at most ``max_bytes`` bytes of ``fmt`` (but
+    always the head), their count, and which limit left some out.
 
-    Oxigraph writes the solutions as TSV, one line each, into a sink that stops it
-    once it has written a line past ``max_rows``: the solutions are read once, at
-    Rust speed, and memory stays bounded. The TSV, cut to ``max_rows`` lines, is
-    the body, or Oxigraph parses it back and writes ``fmt``: the same serialiser
-    whether truncated or not.
-    """
-    sink = _LineSink(None if max_rows is None else max_rows + 1)
+    Oxigraph writes the solutions as SPARQL XML into a ``_ResultsWriter``, which
+    writes them in ``fmt`` batch by batch, as they come, and stops Oxigraph once
+    the next solution would pass a limit: the solutions are read once and the
+    answer never grows past the limits. (XML, not TSV: Oxigraph's TSV and JSON
+    parsers refuse a line or value over 16 MiB, its XML parser does not.)"""
+    writer = _ResultsWriter(fmt, max_rows, max_bytes)
     try:
-        solutions.serialize(output=cast("IO[bytes]", sink), format=ox.QueryResultsFormat.TSV)
-    except _SinkFullError:
+        solutions.serialize(output=cast("IO[bytes]", writer), format=ox.QueryResultsFormat.XML)
+        writer.flush_batch()
+    except _AnswerFullError:
         pass
-    tsv = b"".join(sink.chunks)
-    count = tsv.count(b"\n") - 1  # the first line names the variables
-    truncated = max_rows is not None and count > max_rows
-    if truncated:
-        assert max_rows is not None
-        tsv = b"\n".join(tsv.split(b"\n", max_rows + 1)[: max_rows + 1]) + b"\n"
-        count = max_rows
-    if fmt == ox.QueryResultsFormat.TSV:
-        return tsv, count, truncated
-    try:
-        parsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
-        return _bytes(parsed.serialize(format=fmt)), count, truncated
-    except MemoryError as err:  # "Reached the buffer maximal size": a line over 16 MiB
-        raise _UnwritableError(
-            f"a value is longer than the 16 MiB it can convert ({err})"
-        ) from None
+    return writer.finish(), writer.count, writer.cut
 
 
-class _UnwritableError(Exception):
-    """Raised by _solutions_body when TSV cannot be read back (AnswerUnwritableError)."""
+#: Where the head of a SPARQL XML answer ends, and where each solution does (text
+#: holds "<" escaped, so neither occurs inside a value).
+_XML_HEAD_END = b"<results>"
+_XML_RESULT_END = b"</result>"
+_XML_END = b"</results></sparql>"
 
 
-class _SinkFullError(Exception):
-    """Raised through Oxigraph's serialiser to stop it."""
+class _ResultsWriter:
+    """A binary file for Oxigraph's SPARQL XML writer that keeps the answer in ``fmt``.
 
+    The XML is cut into its head and its solutions (``<result>…</result>``). A
+    batch of solutions, as a whole XML answer, is parsed back by Oxigraph and
+    written in ``fmt``; the part between that answer's head and its end
+    (``_RESULTS_END``) is the batch's solutions, appended to the body (after a
+    comma in JSON). A batch that would pass ``max_bytes`` is halved until its
+    first part fits; the writer stops (``_AnswerFullError``) at the first
+    solution that does not, or at solution ``max_rows + 1``. A solution longer
+    than ``max_bytes`` as XML stops it too, before it is whole."""
 
-class _LineSink:
-    """A binary file for Oxigraph's TSV writer, which writes one line per solution:
-    keeps the bytes and stops the writer once they hold more than ``limit`` lines."""
-
-    def __init__(self, limit: int | None) -> None:
-        self.limit = limit
-        self.lines = 0
-        self.chunks: list[bytes] = []
+    def __init__(self, fmt: ox.QueryResultsFormat, max_rows: int | None, max_bytes: int | None):
+        self.fmt = fmt
+        self.max_rows = max_rows
+        self.max_bytes = max_bytes
+        self.xml_head: bytes | None = None
+        self.head = b""
+        self.end = _RESULTS_END[fmt]
+        self.pending = bytearray()  # the solution being written
+        self.scanned = 0  # bytes of `pending` known to hold no end of a solution
+        self.batch: list[bytes] = []
+        self.batch_bytes = 0
+        self.body = bytearray()
+        self.count = 0
+        self.cut: Cut | None = None
 
     def write(self, data: bytes) -> int:
-        self.chunks.append(bytes(data))
-        self.lines += data.count(b"\n")
-        if self.limit is not None and self.lines > self.limit:
-            raise _SinkFullError
+        self.pending += data
+        if self.xml_head is None:
+            at = self.pending.find(_XML_HEAD_END)
+            if at < 0:
+                return len(data)
+            self._start(bytes(self.pending[: at + len(_XML_HEAD_END)]))
+            del self.pending[: at + len(_XML_HEAD_END)]
+            self.scanned = 0
+        solutions, start = [], 0
+        at = self.pending.find(_XML_RESULT_END, max(0, self.scanned - len(_XML_RESULT_END)))
+        while at >= 0:
+            solutions.append(bytes(self.pending[start : at + len(_XML_RESULT_END)]))
+            start = at + len(_XML_RESULT_END)
+            at = self.pending.find(_XML_RESULT_END, start)
+        del self.pending[:start]
+        self.scanned = len(self.pending)
+        for solution in solutions:
+            self._solution(solution)
+        if self.max_bytes is not None and len(self.pending) > self.max_bytes + len(_XML_END):
+            self._stop("bytes")
         return len(data)
 
     def flush(self) -> None:
         pass
 
+    def flush_batch(self) -> None:
+        """Write the solutions not written yet."""
+        batch, self.batch, self.batch_bytes = self.batch, [], 0
+        self._add(batch)
 
-def _triples_body(
-    triples: ox.QueryTriples, fmt: ox.RdfFormat, max_rows: int | None
-) -> tuple[bytes, int, bool]:
-    """At most ``max_rows`` triples serialised by Oxigraph, their count, and whether
-    more were left out."""
-    kept = list(triples) if max_rows is None else list(islice(triples, max_rows + 1))
-    truncated = max_rows is not None and len(kept) > max_rows
-    if truncated:
-        kept.pop()
-    return _bytes(ox.serialize(kept, format=fmt)), len(kept), truncated
+    def finish(self) -> bytearray:
+        """The answer: head, the solutions kept, end."""
+        if self.xml_head is None:  # pragma: no cover - Oxigraph always writes the head
+            raise ValueError("Oxigraph wrote no SPARQL XML head")
+        self.body += self.end
+        return self.body
+
+    def _start(self, xml_head: bytes) -> None:
+        self.xml_head = xml_head
+        empty = self._written([])
+        if not empty.endswith(self.end):  # pragma: no cover - Oxigraph's writers
+            raise ValueError(f"unexpected end of an empty {self.fmt} answer")
+        self.head = empty[: len(empty) - len(self.end)]
+        self.body += self.head
+
+    def _solution(self, solution: bytes) -> None:
+        if self.max_rows is not None and self.count + len(self.batch) >= self.max_rows:
+            self._stop("rows")
+        self.batch.append(solution)
+        self.batch_bytes += len(solution)
+        if self.batch_bytes >= _BATCH_BYTES:
+            self.flush_batch()
+
+    def _stop(self, cut: Cut) -> None:
+        """Write the batch, then stop Oxigraph: the next solution passes a limit."""
+        self.flush_batch()
+        self.cut = self.cut or cut
+        raise _AnswerFullError
+
+    def _add(self, solutions: list[bytes]) -> None:
+        """Append ``solutions`` in the final format, or as many of them as fit."""
+        if not solutions:
+            return
+        written = self._written(solutions)
+        part = written[len(self.head) : len(written) - len(self.end)]
+        if self.fmt == ox.QueryResultsFormat.JSON and self.count:
+            part = b"," + part
+        if self.max_bytes is None or len(self.body) + len(part) + len(self.end) <= self.max_bytes:
+            self.body += part
+            self.count += len(solutions)
+            return
+        if len(solutions) == 1:
+            self.cut = "bytes"
+            raise _AnswerFullError
+        half = len(solutions) // 2
+        self._add(solutions[:half])
+        self._add(solutions[half:])
+
+    def _written(self, solutions: list[bytes]) -> bytes:
+        """The head and ``solutions`` as a whole answer in the final format."""
+        assert self.xml_head is not None
+        xml = b"".join((self.xml_head, *solutions, _XML_END))
+        if self.fmt == ox.QueryResultsFormat.XML:
+            return xml
+        parsed = ox.parse_query_results(xml, format=ox.QueryResultsFormat.XML)
+        return _bytes(parsed.serialize(format=self.fmt))
+
+
+def _kept_triples(
+    triples: Iterable[ox.Triple], max_rows: int | None, max_bytes: int | None
+) -> tuple[list[ox.Triple], Cut | None]:
+    """The first triples, at most ``max_rows`` of them and as many as fit in
+    ``max_bytes`` as N-Triples, and which limit left some out."""
+    kept: list[ox.Triple] = []
+    size = 0
+    for triple in triples:
+        if max_rows is not None and len(kept) == max_rows:
+            return kept, "rows"
+        if max_bytes is not None:
+            size += len(str(triple).encode()) + 3  # " .\n"
+            if size > max_bytes:
+                return kept, "bytes"
+        kept.append(triple)
+    return kept, None
+
+
+def _graph_body(
+    kept: list[ox.Triple],
+    cut: Cut | None,
+    name: str,
+    max_bytes: int | None,
+    jsonld_options: JsonLd | None,
+) -> tuple[bytes | bytearray, list[ox.Triple], Cut | None]:
+    """``kept`` in the format ``name``, fewer of them (cut by bytes) until the document
+    fits in ``max_bytes``: the body, the triples in it and which limit cut them.
+    Raises OSError or ValueError when the triples cannot be written in the format."""
+    while True:
+        body, written = _graph_document(kept, name, max_bytes, jsonld_options)
+        if body is not None:
+            return body, kept, cut
+        assert max_bytes is not None
+        # The first `written` triples already passed the limit: keep fewer, in
+        # proportion, so that a few tries at most find a size that fits.
+        cut = "bytes"
+        kept = kept[: max(0, min(len(kept) - 1, written - 1, int(written * 0.9)))]
+
+
+def _graph_document(
+    kept: list[ox.Triple], name: str, max_bytes: int | None, jsonld_options: JsonLd | None
+) -> tuple[bytes | bytearray | None, int]:
+    """``kept`` written as the service writes RDF (``rdf.serialize``: the project's
+    prefixes, each triple once in a triple format; ``jsonld.document`` for the
+    service's JSON-LD): the body and len(kept); or None, and how many triples had
+    been written when the document passed ``max_bytes`` (an empty document is
+    returned whatever its size)."""
+    from . import jsonld, rdf
+
+    distinct = list(dict.fromkeys(kept))  # rdf.triples(kept), without copying the triples
+    if name == "jsonld" and jsonld_options is not None:
+        opts = jsonld_options
+        document = jsonld.document(distinct, opts.base, opts.context_url, None, opts.form)
+        body, size = bytearray(), 0
+        for chunk in jsonld.dump_chunks(document):  # jsonld.dumps(document), piece by piece
+            size += len(chunk)
+            if max_bytes is None or size <= max_bytes or not kept:
+                body += chunk
+            # Past the limit, the rest is only counted: the next try keeps fewer
+            # triples, in proportion.
+        if len(body) < size:
+            assert max_bytes is not None
+            return None, int(len(kept) * max_bytes / size) + 1
+        return body, len(kept)
+    fmt = GRAPH_FORMATS[name]
+    statements = kept if fmt.supports_datasets else distinct
+    sink = _CappedSink(max_bytes if kept else None)
+    written = 0
+
+    def each() -> Iterator[ox.Triple]:
+        nonlocal written
+        for statement in statements:
+            written += 1
+            yield statement
+
+    try:
+        ox.serialize(each(), sink, fmt, prefixes=rdf.used_prefixes(statements))
+    except _AnswerFullError:
+        return None, written
+    return sink.body, len(kept)
+
+
+class _CappedSink:
+    """A binary file that keeps what is written and raises _AnswerFullError once it
+    would hold more than ``limit`` bytes."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.body = bytearray()
+
+    def write(self, data: bytes) -> int:
+        if self.limit is not None and len(self.body) + len(data) > self.limit:
+            raise _AnswerFullError
+        self.body += data
+        return len(data)
+
+    def flush(self) -> None:
+        pass
 
 
 _POSITION = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)

@@ -14,7 +14,7 @@ relative references such as ``"voicemed"``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -123,6 +123,16 @@ def _relative_safe(iri: str) -> bool:
 
 def dumps(data: dict[str, Any] | list[Any]) -> bytes:
     return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, indent=2)
+
+
+def dump_chunks(data: dict[str, Any] | list[Any]) -> Iterator[bytes]:
+    """``dumps(data)`` in the pieces the encoder writes (the same bytes in all),
+    for a writer that stops at a size without building the whole text twice."""
+    for text in _ENCODER.iterencode(data):
+        yield text.encode("utf-8")
 
 
 def _refuse_remote_documents(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -6,6 +6,9 @@ line on the ``healthtech_lod.access`` logger (standard error by default): time,
 client, method, path, status, bytes, duration, and for a SPARQL query its length,
 a digest of its text, its kind, the rows answered, whether they were cut, and the
 time spent in the query worker.
+
+``recycle_large_worker`` is gunicorn's ``post_request`` hook (``server.py``): a
+gunicorn worker whose resident set passed WEB_WORKER_MAX_RSS is replaced.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, g, request
 
 from .description import get_statistics
+from .executor import resident_bytes
 from .remote import RemoteError
 from .store import DatasetStore, get_store
 
@@ -106,3 +110,22 @@ def init_app(app: Flask) -> None:
     if app.config["ACCESS_LOG"]:
         app.before_request(_start)
         app.after_request(_log)
+
+
+def recycle_large_worker(worker: Any, req: Any, environ: Any, resp: Any) -> None:
+    """gunicorn's ``post_request`` hook: once a gunicorn worker's resident set passes
+    its app's WEB_WORKER_MAX_RSS, the worker stops accepting connections, finishes
+    the requests in flight and exits, and the master starts another in its place
+    (what gunicorn's own ``max_requests`` does). Its query workers go with it."""
+    config = getattr(worker.wsgi, "config", None)
+    limit = None if config is None else config.get("WEB_WORKER_MAX_RSS")
+    if limit is None or not worker.alive:
+        return
+    size = resident_bytes()
+    if size > limit:
+        worker.log.info(
+            "Restarting worker: %d MiB resident, past WEB_WORKER_MAX_RSS (%d MiB)",
+            size >> 20,
+            limit >> 20,
+        )
+        worker.alive = False

@@ -39,6 +39,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from .executor import (
+    JsonLd,
     Kind,
     QueryOutcome,
     QueryTimeout,
@@ -264,9 +265,13 @@ class RemoteExecutor:
         timeout: float | None = None,
         max_rows: int | None = None,
         base_iri: str | None = None,
+        max_bytes: int | None = None,
+        jsonld: JsonLd | None = None,
     ) -> QueryOutcome:
         """As ``QueryExecutor.execute``; a query unanswered at ``timeout`` is
-        abandoned (QueryTimeout), an endpoint that fails is a WorkerError."""
+        abandoned (QueryTimeout), an endpoint that fails is a WorkerError. The
+        answer is written here, in the calling thread: only the endpoint's part
+        is bounded by ``timeout``."""
         formats = _format_names(result_format)
         request = (
             query,
@@ -276,6 +281,8 @@ class RemoteExecutor:
             default_graph,
             named_graphs,
             base_iri,
+            max_bytes,
+            jsonld,
         )
         try:
             reply, body = on_deep_stack(
@@ -287,4 +294,4 @@ class RemoteExecutor:
             )
         except RemoteError as err:
             raise WorkerError(f"the SPARQL backend failed: {err}") from err
-        return _outcome(reply, body, formats)
+        return _outcome(reply, bytes(body), formats)

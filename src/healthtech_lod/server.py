@@ -92,6 +92,8 @@ def run(
         "accesslog": None,
         # No runtime control socket in $HOME: several servers may run side by side.
         "control_socket_disable": True,
+        # A worker grown past WEB_WORKER_MAX_RSS after a request is replaced.
+        "post_request": "healthtech_lod.operations.recycle_large_worker",
     }
     endpoint = endpoint_of(resolved["BACKEND"])
     if endpoint is not None:  # each worker reads the endpoint and the cache built from it

@@ -16,11 +16,16 @@ link) asks for a CSV to open in a spreadsheet instead: such values get a leading
 
 Limits, all in the configuration and the service description: the query's
 length (413), the time (QUERY_TIMEOUT, or shorter with ``timeout=``; 503), the
-rows of an answer (MAX_RESULT_ROWS; a cut answer says so in
-``SPARQL-Results-Truncated``), the queries running at once per process
+rows and bytes of an answer (MAX_RESULT_ROWS, MAX_ANSWER_BYTES; a cut answer
+says so in ``SPARQL-Results-Truncated``), the memory of a query worker
+(QUERY_WORKER_MEMORY; 503), the queries running at once per process
 (QUERY_WORKERS; beyond them 503 with ``Retry-After``), the queries per client
 and minute (RATE_LIMIT; 429 with ``Retry-After``) and the queries one client has
 running at once (MAX_QUERIES_PER_CLIENT; 429 with ``Retry-After``).
+
+The query worker writes the answer in its final format (JSON-LD compacted
+included) under the query's time limit; this process only sends those bytes, and
+its cache keeps them.
 """
 
 from __future__ import annotations
@@ -57,12 +62,14 @@ from .cache import digest, get_cache
 from .description import serialize_graph, service_graph
 from .echo import quote
 from .executor import (
-    AnswerUnwritableError,
     ExecutorBusy,
     ExecutorClosedError,
     FormatUnavailableError,
+    FormatUnwritableError,
+    JsonLd,
     Kind,
     QueryExecutor,
+    QueryMemoryError,
     QueryOutcome,
     QueryRefused,
     QuerySyntaxError,
@@ -87,7 +94,7 @@ from .operations import note_query, query_digest
 from .pages import examples, results_table
 from .rdf import Statement
 from .remote import RemoteExecutor, RemoteStore
-from .responses import cacheable, described, serialize
+from .responses import cacheable, described, entity_base, serialize
 from .store import DatasetStore, get_store
 
 ENDPOINT_IRI = BASE + "sparql"
@@ -100,8 +107,12 @@ READ_ONLY = "This SPARQL service is read-only: updates are refused and nothing w
 EXECUTOR = "healthtech_lod.executor"
 #: The executor's names of the SPARQL results formats, by media type key.
 RESULT_NAMES = {"srj": "json", "srx": "xml", "csv": "csv", "tsv": "tsv"}
-#: Header of an answer cut at MAX_RESULT_ROWS (or of the HTML table's limit).
+#: Header of an answer cut at MAX_RESULT_ROWS (or of the HTML table's limit):
+#: ``rows=N``; or at MAX_ANSWER_BYTES: ``bytes=N`` (N the limit).
 TRUNCATED = "SPARQL-Results-Truncated"
+#: Bytes of the answer a results page reads back at most: Oxigraph's JSON and N-Triples
+#: parsers refuse a value over 16 MiB, which an answer this size cannot hold.
+PAGE_MAX_BYTES = 16 * 1024 * 1024
 #: Seconds a client is told to wait when every query worker is busy.
 BUSY_RETRY_AFTER = 2
 #: What a spreadsheet takes for the start of a formula (OWASP, "CSV injection").
@@ -135,6 +146,8 @@ def init_app(app: Flask, store: DatasetStore) -> None:
         queue_timeout=app.config["QUERY_QUEUE_TIMEOUT"],
         allowed_service_endpoints=allowed,
         max_nesting=app.config["MAX_QUERY_NESTING"],
+        memory_limit=app.config["QUERY_WORKER_MEMORY"],
+        recycle_rss=app.config["QUERY_WORKER_MAX_RSS"],
     )
 
 
@@ -164,44 +177,34 @@ def endpoint() -> Response | tuple[str, int]:
     formats: dict[Kind, str] = {}
     if chosen["select"] is not None:
         formats["select"] = formats["ask"] = RESULT_NAMES[chosen["select"].key]
+    jsonld = None
     if chosen["graph"] is not None:
-        formats["graph"] = "ntriples"
-    max_rows = current_app.config["MAX_RESULT_ROWS"]
-    spreadsheet = request.values.get("spreadsheet", "").lower() in ("true", "1")
-    keys = (
-        *(m.key if m else None for m in (chosen["select"], chosen["graph"])),
-        jsonld_profile(),
-        spreadsheet,
+        formats["graph"] = chosen["graph"].key  # the executor's name of the RDF format
+        if chosen["graph"].key == "jsonld":
+            context_url = url_for("vocabulary.context", _external=True)
+            jsonld = JsonLd(entity_base(), context_url, jsonld_profile())
+    max_rows, max_bytes = (
+        current_app.config["MAX_RESULT_ROWS"],
+        current_app.config["MAX_ANSWER_BYTES"],
     )
-    etag = digest((*answer_key(query, formats, max_rows), keys))
+    spreadsheet = request.values.get("spreadsheet", "").lower() in ("true", "1")
+    etag = digest((answer_key(query, formats, max_rows, max_bytes, jsonld), spreadsheet))
     if request.if_none_match.contains_weak(etag):
         note_query(chars=len(query.text), digest=query_digest(query.text), not_modified=True)
         return _answer(Response(status=304), etag)
-    outcome = run(query, formats, max_rows)
-    if outcome.kind == "graph":
-        media_type = chosen["graph"]
-        assert media_type is not None
-        triples = ox.parse(outcome.body, format=ox.RdfFormat.N_TRIPLES)
-        try:
-            body = serialize(list(triples), media_type)
-        except (OSError, ValueError) as err:  # RDF/XML cannot write rdf:li as a predicate…
-            others = [key for key in GRAPH_OFFERS if key != media_type.key]
-            abort(
-                406,
-                f"This answer cannot be written as {media_type.label} ({err}). "
-                f"Ask for another format: {offered(others)}.",
-            )
-    else:
-        media_type = chosen["select"]
-        assert media_type is not None
-        body = outcome.body
+    outcome = run(query, formats, max_rows, max_bytes, jsonld)
+    media_type = chosen["graph"] if outcome.kind == "graph" else chosen["select"]
+    assert media_type is not None
     g.media_type = media_type
+    body = outcome.body
     if spreadsheet and media_type.key == "csv":
         body = spreadsheet_csv(body)
     response = Response(body, mimetype=media_type.mimetype)
     if spreadsheet and media_type.key == "csv":
         response.headers["Content-Disposition"] = 'attachment; filename="results.csv"'
-    if outcome.truncated:
+    if outcome.cut_by == "bytes":
+        response.headers[TRUNCATED] = f"bytes={max_bytes}"
+    elif outcome.truncated:
         response.headers[TRUNCATED] = f"rows={outcome.count}"
     return _answer(response, etag)
 
@@ -216,30 +219,44 @@ def _answer(response: Response, etag: str) -> Response:
 
 
 def answer_key(
-    query: QueryRequest, formats: Mapping[Kind, str], max_rows: int
+    query: QueryRequest,
+    formats: Mapping[Kind, str],
+    max_rows: int,
+    max_bytes: int,
+    jsonld: JsonLd | None = None,
 ) -> tuple[object, ...]:
     """What an answer depends on: the dataset version, the query and its dataset,
-    the formats and the row limit (the time limit only decides whether it comes)."""
+    the formats (JSON-LD's form, context and base included), the row and byte
+    limits (the time limit only decides whether it comes)."""
     return (
         get_store().version.digest,
         query.text,
         tuple(_iris(query.default_graphs) or ()) if query.default_graphs is not None else None,
         tuple(_iris(query.named_graphs) or ()) if query.named_graphs is not None else None,
         tuple(sorted(formats.items())),
+        jsonld,
         max_rows,
+        max_bytes,
     )
 
 
-def run(query: QueryRequest, formats: Mapping[Kind, str], max_rows: int) -> QueryOutcome:
-    """The query's answer from the cache, else from a query worker. Either counts
-    against the client's rate limit (429); a client may have MAX_QUERIES_PER_CLIENT
-    queries running at once (429 beyond). Aborts 400 when it does not parse (with the
-    parser's message and position), is an update or calls a SERVICE not allowed;
-    406 when no format was negotiated for its kind of answer; 503 past its time
-    limit or when every query worker stays busy."""
+def run(
+    query: QueryRequest,
+    formats: Mapping[Kind, str],
+    max_rows: int,
+    max_bytes: int,
+    jsonld: JsonLd | None = None,
+) -> QueryOutcome:
+    """The query's answer, in its final format, from the cache, else from a query
+    worker. Either counts against the client's rate limit (429); a client may have
+    MAX_QUERIES_PER_CLIENT queries running at once (429 beyond). Aborts 400 when it
+    does not parse (with the parser's message and position), is an update or calls a
+    SERVICE not allowed; 406 when no format was negotiated for its kind of answer, or
+    the answer cannot be written in it; 503 past its time or memory limit or when
+    every query worker stays busy."""
     note_query(chars=len(query.text), digest=query_digest(query.text), timeout=query.timeout)
     started = time.perf_counter()
-    cache, key = get_cache(), answer_key(query, formats, max_rows)
+    cache, key = get_cache(), answer_key(query, formats, max_rows, max_bytes, jsonld)
     check_rate("sparql")
     cached = cache.get(key)
     if cached is not None:
@@ -257,8 +274,12 @@ def run(query: QueryRequest, formats: Mapping[Kind, str], max_rows: int) -> Quer
             timeout=query.timeout,
             max_rows=max_rows,
             base_iri=ENDPOINT_IRI,
+            max_bytes=max_bytes,
+            jsonld=jsonld,
         )
         note_query(kind=outcome.kind, rows=outcome.count, truncated=outcome.truncated)
+        if outcome.cut_by == "bytes":
+            note_query(cut_by="bytes", bytes=len(outcome.body))
         cache.put(key, outcome)
         return outcome
     except QuerySyntaxError as err:
@@ -269,16 +290,14 @@ def run(query: QueryRequest, formats: Mapping[Kind, str], max_rows: int) -> Quer
     except FormatUnavailableError as err:
         names = {"select": RESULT_OFFERS, "ask": RESULT_OFFERS, "graph": GRAPH_OFFERS}
         abort(406, f"This query gives {err.kind} results: {offered(names[err.kind])}.")
-    except AnswerUnwritableError as err:
-        label = next(
-            BY_KEY[k].label for k, name in RESULT_NAMES.items() if name == err.result_format
-        )
+    except FormatUnwritableError as err:  # RDF/XML cannot write rdf:li as a predicate…
+        others = [key for key in GRAPH_OFFERS if key != err.result_format]
         abort(
             406,
-            f"This answer cannot be written as {label}: {err.reason}. Ask for TSV "
-            "(format=tsv), which writes each value as it comes, or narrow the query.",
+            f"This answer cannot be written as {BY_KEY[err.result_format].label} "
+            f"({err.message}). Ask for another format: {offered(others)}.",
         )
-    except QueryTimeout as err:
+    except (QueryTimeout, QueryMemoryError) as err:
         raise ServiceUnavailable(str(err)) from err
     except ExecutorBusy as err:
         message = f"{err} Every query worker is busy; retry in {BUSY_RETRY_AFTER} seconds."
@@ -318,8 +337,10 @@ def _results_page(query: QueryRequest) -> tuple[str, int]:
     negotiate((*RESULT_OFFERS, "html"))  # records the choice: Vary, error format
     table, error, status = None, None, 200
     limit = current_app.config["HTML_MAX_ROWS"]
+    max_bytes = min(current_app.config["MAX_ANSWER_BYTES"], PAGE_MAX_BYTES)
+    formats: dict[Kind, str] = {"select": "json", "ask": "json", "graph": "ntriples"}
     try:
-        outcome = run(query, {"select": "json", "ask": "json", "graph": "ntriples"}, limit)
+        outcome = run(query, formats, limit, max_bytes)
         table = results_table(_parsed(outcome), limit, outcome.truncated)
     except (BadRequest, NotAcceptable, ServiceUnavailable) as err:
         if err.code == 503 and err.retry_after is not None:  # busy: the client should retry
