@@ -20,6 +20,7 @@ serve: $(BIN)/healthtech-lod
 test: $(BIN)/healthtech-lod
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/healthtech-lod validate
 	$(BIN)/pytest
 

@@ -176,7 +176,7 @@ def statistics_from_json(text: str) -> Statistics:
         vocabularies=tuple(data["vocabularies"]),
         sources=tuple(data["sources"]),
         examples=tuple(data["examples"]),
-        years=tuple(data["years"]) if data["years"] else None,  # type: ignore[arg-type]
+        years=tuple(data["years"]) if data["years"] else None,
     )
 
 

@@ -919,10 +919,10 @@ def _answer(
     kept, cut = _kept_triples(result, max_rows, max_bytes)
     del result  # the strings the evaluation computed are freed before writing begins
     try:
-        body, kept, cut = _graph_body(kept, cut, name, max_bytes, jsonld_options)
+        document, kept, cut = _graph_body(kept, cut, name, max_bytes, jsonld_options)
     except (OSError, ValueError) as err:  # RDF/XML cannot write rdf:li as a predicate…
         return ("unwritable", kind, name, str(err)), b""
-    return ("ok", kind, len(kept), cut, None), body
+    return ("ok", kind, len(kept), cut, None), document
 
 
 def _bytes(body: bytes | None) -> bytes:
@@ -1167,7 +1167,8 @@ def _graph_document(
             yield statement
 
     try:
-        ox.serialize(each(), sink, fmt, prefixes=rdf.used_prefixes(statements))
+        # The sink is a file as far as Oxigraph cares: it only calls write().
+        ox.serialize(each(), cast(IO[bytes], sink), fmt, prefixes=rdf.used_prefixes(statements))
     except _AnswerFullError:
         return None, written
     return sink.body, len(kept)

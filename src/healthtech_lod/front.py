@@ -232,7 +232,7 @@ def discard(output: Output, budget: Budget) -> None:
         output.spool, output.spooled = None, 0
 
 
-class BufferingWorker(ThreadWorker):  # type: ignore[misc]
+class BufferingWorker(ThreadWorker):
     """gthread whose threads only ever see complete requests and never wait on a
     client to read their answers."""
 

@@ -138,7 +138,7 @@ class BodyLimit:
                 body = b""
             environ["wsgi.input"] = io.BytesIO(body)
             environ["CONTENT_LENGTH"] = str(len(body))
-        return self.app(environ, start_response)  # type: ignore[no-any-return]
+        return self.app(environ, start_response)
 
 
 def _read_at_most(stream: Any, size: int) -> bytes:

@@ -32,6 +32,7 @@ from flask import (
     request,
     url_for,
 )
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from . import __version__
 from .description import EXTENSION as STATISTICS
@@ -483,7 +484,7 @@ def preview() -> Response:
 
 
 @bp.get("/view")
-def view() -> Response:
+def view() -> WerkzeugResponse:
     """303 to the page of entity ``id`` on this host (the manifest's view template).
     Aborts 400 without an id, 404 for an unknown one."""
     target = href(_entity().value)

@@ -34,7 +34,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 import pyoxigraph as ox
 
@@ -141,8 +141,12 @@ class RemoteStore:
         s, p, o, g = (f"?{n}" if t is None else _sparql(t) for n, t in terms.items())
         text = f"SELECT * WHERE {{ GRAPH {g} {{ {s} {p} {o} }} }}"
         for row in self._select(text, self.graphs):
+            # Bound by the pattern: a subject is never a literal, ?g a graph's IRI.
             yield ox.Quad(
-                subject or row["s"], predicate or row["p"], obj or row["o"], graph_name or row["g"]
+                cast(ox.NamedNode | ox.BlankNode, subject or row["s"]),
+                predicate or cast(ox.NamedNode, row["p"]),
+                obj or row["o"],
+                graph_name or cast(ox.NamedNode, row["g"]),
             )
 
     def contains_named_graph(self, name: ox.NamedNode) -> bool:

@@ -27,7 +27,7 @@ from .remote import RemoteError, RemoteStore, endpoint_of
 from .sparql import EXECUTOR
 
 
-class Gunicorn(BaseApplication):  # type: ignore[misc]
+class Gunicorn(BaseApplication):
     """gunicorn serving the app built by ``create_app(config)``."""
 
     def __init__(self, config: dict[str, Any], options: dict[str, Any], preload: bool) -> None:

@@ -157,7 +157,7 @@ def get_executor() -> QueryExecutor | RemoteExecutor:
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
-def endpoint() -> Response | tuple[str, int]:
+def endpoint() -> Response | str | tuple[str, int]:
     """Answer a query; without one, the service description or the query form.
 
     A client preferring HTML (a browser) gets the query page with the results as
@@ -343,7 +343,8 @@ def _results_page(query: QueryRequest) -> tuple[str, int]:
         outcome = run(query, formats, limit, max_bytes)
         table = results_table(_parsed(outcome), limit, outcome.truncated)
     except (BadRequest, NotAcceptable, ServiceUnavailable) as err:
-        if err.code == 503 and err.retry_after is not None:  # busy: the client should retry
+        busy = isinstance(err, ServiceUnavailable) and err.retry_after is not None
+        if busy:  # the client should retry
             raise
         error, status = err.description, err.code or 400
     downloads = {
@@ -485,7 +486,7 @@ def graphs() -> Response:
         quads = store.graph_quads(name[0])
         statements: list[Statement] = described(quads, media_type, name[0].value, None)
     elif "default" in request.args:
-        statements = store.union()
+        statements = list(store.union())
     else:
         abort(400, "Ask for ?graph=IRI (a named graph) or ?default (the union of all graphs).")
     return cacheable(

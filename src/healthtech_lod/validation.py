@@ -109,7 +109,9 @@ def _short(node: Node | None) -> str | None:
 
 def _label(graph: Graph, node: Node) -> str | None:
     for prop in (RDFS.label, SKOS.prefLabel):
-        labels = {lit.language: str(lit) for lit in graph.objects(node, prop)}
+        labels = {
+            lit.language: str(lit) for lit in graph.objects(node, prop) if isinstance(lit, Literal)
+        }
         if labels:
             return labels.get("en") or labels.get("fr") or next(iter(labels.values()))
     return None
