@@ -173,7 +173,8 @@ class ServiceServer(Server):
 
 @dataclass
 class TrivialServer(Server):
-    """gunicorn serving trivial_app:app like the service: gthread, ``workers`` workers,
+    """gunicorn serving trivial_app:app like the service: its front (gthread extended),
+    ``workers`` workers,
     ``threads`` threads each, on 127.0.0.1."""
 
     threads: int = 4
@@ -185,7 +186,7 @@ class TrivialServer(Server):
             "--chdir",
             str(BENCHMARKS),
             "--worker-class",
-            "gthread",
+            "healthtech_lod.front.BufferingWorker",  # the service's front, its defaults
             "--workers",
             str(self.workers),
             "--threads",

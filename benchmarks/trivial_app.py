@@ -2,11 +2,11 @@
 
 ``GET /doc/<slug>`` answers a constant Turtle text of a few hundred bytes, whatever the slug
 and the ``Accept`` header: routing, a Response and gunicorn, nothing else. The benchmarks
-serve it with gunicorn in the service's own configuration (gthread workers, the same worker
-and thread counts, the same bind address)::
+serve it with gunicorn in the service's own configuration (its front, front.BufferingWorker,
+the same worker and thread counts, the same bind address)::
 
-    .venv/bin/gunicorn --chdir benchmarks -k gthread -w 2 --threads 4 -b 127.0.0.1:8081 \\
-        trivial_app:app
+    .venv/bin/gunicorn --chdir benchmarks -k healthtech_lod.front.BufferingWorker -w 2 \\
+        --threads 4 -b 127.0.0.1:8081 trivial_app:app
 """
 
 from __future__ import annotations

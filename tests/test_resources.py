@@ -371,3 +371,65 @@ def test_real_voicemed_document(real_client: FlaskClient) -> None:
 def test_real_ontology_page(real_app: Flask) -> None:
     page = check_html(real_app.test_client().get("/def.html").text)
     assert {"Company", "technology", "attestedOn"} <= set(page.ids)
+
+
+# -- documents written once ----------------------------------------------------------
+
+#: Every format a document comes in, by its extension.
+DOCUMENT_EXTENSIONS = ("html", "ttl", "jsonld", "nt", "rdf", "nq", "trig")
+
+
+def test_a_document_is_written_once_then_sent_from_memory(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from healthtech_lod.store import DatasetStore
+
+    app = make_app()
+    client = app.test_client()
+    described: list[str] = []
+    original = DatasetStore.describe
+
+    def counting(self: DatasetStore, iri: ox.NamedNode) -> list[ox.Quad]:
+        described.append(iri.value)
+        return original(self, iri)
+
+    monkeypatch.setattr(DatasetStore, "describe", counting)
+    first = client.get("/doc/voicemed", headers={"Accept": "text/turtle"})
+    again = client.get("/doc/voicemed", headers={"Accept": "text/turtle"})
+    assert first.status_code == again.status_code == 200
+    assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+    assert len(described) == 1, "the second came from the document cache"
+    french = client.get("/doc/voicemed", headers={"Accept": "text/html", "Accept-Language": "fr"})
+    german = client.get("/doc/voicemed", headers={"Accept": "text/html", "Accept-Language": "de"})
+    assert french.data != german.data and len(described) == 3, "each language its own page"
+    expanded = client.get(
+        "/doc/voicemed",
+        headers={"Accept": 'application/ld+json; profile="http://www.w3.org/ns/json-ld#expanded"'},
+    )
+    compacted = client.get("/doc/voicemed", headers={"Accept": "application/ld+json"})
+    assert expanded.data != compacted.data and len(described) == 5, "each JSON-LD form its own"
+
+
+def test_every_document_from_the_cache_is_the_one_written_afresh(make_app: MakeApp) -> None:
+    """Each entity of the repository's data, in a format of its own (turn by turn):
+    the bytes sent from the document cache are those written without it."""
+    from healthtech_lod.dataset import REPO_ROOT
+
+    cached = make_app(DATA_ROOT=str(REPO_ROOT)).test_client()
+    afresh = make_app(DATA_ROOT=str(REPO_ROOT), DOCUMENT_CACHE_BYTES=0).test_client()
+    listing = afresh.get("/sitemap.xml").text
+    slugs = sorted(set(re.findall(r"/doc/([a-z0-9-]+)<", listing)))
+    assert len(slugs) > 100, "the sitemap lists the entities"
+    for n, slug in enumerate(slugs):
+        path = f"/doc/{slug}.{DOCUMENT_EXTENSIONS[n % len(DOCUMENT_EXTENSIONS)]}"
+        cached.get(path)  # written, kept
+        sent, written = cached.get(path), afresh.get(path)
+        assert sent.status_code == written.status_code == 200, path
+        assert sent.data == written.data, path
+        for header in ("Content-Type", "ETag", "Link", "Content-Location", "Vary"):
+            assert sent.headers.get(header) == written.headers.get(header), (path, header)
+    expanded = {"Accept": 'application/ld+json; profile="http://www.w3.org/ns/json-ld#expanded"'}
+    for _ in range(2):  # written, then sent from the cache: the same headers
+        answer = cached.get(f"/doc/{slugs[0]}", headers=expanded)
+        assert "json-ld#expanded" in answer.headers["Content-Type"]
+        assert answer.headers["ETag"].endswith('-expanded"')

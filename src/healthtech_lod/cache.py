@@ -1,11 +1,16 @@
-"""A bounded cache of SPARQL answers, least recently used first out, by bytes.
+"""Bounded caches of what only changes with the dataset's version, least recently
+used first out, by bytes.
 
-The data only changes with a new dataset version, so an answer is keyed by the
-dataset version, the query text, its dataset parameters, the formats asked for
-and the row limit: a repeated query (the gallery, the home page, a crawler)
-costs a lookup. One cache per process (``app.extensions``), at most
-RESULT_CACHE_BYTES counting each entry's body, its key (the query text) and a
-fixed overhead; an entry larger than a quarter of that is not kept. Thread-safe.
+- SPARQL answers, keyed by the dataset version, the query text, its dataset
+  parameters, the formats asked for and the limits: a repeated query (the
+  gallery, the home page, a crawler) costs a lookup (RESULT_CACHE_BYTES).
+- Entity documents, keyed by the dataset version and everything of the request
+  their bytes depend on (resources.py): a document is written once per process and
+  format, then sent (DOCUMENT_CACHE_BYTES).
+
+One of each per process (``app.extensions``), counting each entry's body, its key
+and a fixed overhead; an entry larger than a quarter of the cache is not kept.
+Thread-safe.
 """
 
 from __future__ import annotations
@@ -13,32 +18,38 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
 
 from flask import Flask, current_app
 
 from .executor import QueryOutcome
 
 EXTENSION = "healthtech_lod.cache"
+DOCUMENTS = "healthtech_lod.documents"
 #: Bytes counted for each entry beyond its body and key: the objects holding them.
 ENTRY_OVERHEAD = 512
 
 
-class ResultCache:
-    """Query outcomes by key, at most ``max_bytes`` of bodies."""
+V = TypeVar("V")
 
-    def __init__(self, max_bytes: int) -> None:
+
+class BoundedCache(Generic[V]):
+    """Values by key, at most ``max_bytes`` of them as ``weigh`` counts them."""
+
+    def __init__(self, max_bytes: int, weigh: Callable[[V], int]) -> None:
         self.max_bytes = max_bytes
+        self.weigh = weigh
         self.size = 0
         self.hits = 0
         self.misses = 0
-        self._entries: OrderedDict[Hashable, tuple[QueryOutcome, int]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[V, int]] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, key: Hashable) -> QueryOutcome | None:
+    def get(self, key: Hashable) -> V | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
@@ -48,19 +59,26 @@ class ResultCache:
             self.hits += 1
             return entry[0]
 
-    def put(self, key: Hashable, outcome: QueryOutcome) -> None:
-        size = len(outcome.body) + len(repr(key)) + ENTRY_OVERHEAD
+    def put(self, key: Hashable, value: V) -> None:
+        size = self.weigh(value) + len(repr(key)) + ENTRY_OVERHEAD
         if size > self.max_bytes // 4:
             return
         with self._lock:
             previous = self._entries.pop(key, None)
             if previous is not None:
                 self.size -= previous[1]
-            self._entries[key] = (outcome, size)
+            self._entries[key] = (value, size)
             self.size += size
             while self.size > self.max_bytes:
                 _, (_, dropped) = self._entries.popitem(last=False)
                 self.size -= dropped
+
+
+class ResultCache(BoundedCache[QueryOutcome]):
+    """SPARQL answers (their final bytes) by key."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(max_bytes, lambda outcome: len(outcome.body))
 
 
 def digest(key: Hashable) -> str:
@@ -70,8 +88,14 @@ def digest(key: Hashable) -> str:
 
 def init_app(app: Flask) -> None:
     app.extensions[EXTENSION] = ResultCache(int(app.config["RESULT_CACHE_BYTES"]))
+    app.extensions[DOCUMENTS] = BoundedCache[bytes](int(app.config["DOCUMENT_CACHE_BYTES"]), len)
 
 
 def get_cache() -> ResultCache:
     cache: ResultCache = current_app.extensions[EXTENSION]
     return cache
+
+
+def get_documents() -> BoundedCache[bytes]:
+    documents: BoundedCache[bytes] = current_app.extensions[DOCUMENTS]
+    return documents

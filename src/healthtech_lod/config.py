@@ -99,6 +99,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_QUERIES_PER_CLIENT": 1,
     # Request threads per gunicorn worker: pages keep being served while queries run.
     "SERVER_THREADS": 4,
+    # Bytes of entity documents kept per service process, each written once per format
+    # (and language, and host) and dataset version, then sent from memory (LRU).
+    "DOCUMENT_CACHE_BYTES": 64 * 1024 * 1024,
     # Bytes of SPARQL answers kept per service process for repeated queries (LRU).
     "RESULT_CACHE_BYTES": 64 * 1024 * 1024,
     # Largest data /quality validates with pySHACL on request (503 beyond: pySHACL holds

@@ -9,15 +9,26 @@ while every link this server writes stays on its own host.
 from __future__ import annotations
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.routing import BaseConverter
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from .cache import get_documents
 from .echo import quote
-from .negotiation import DOCUMENT_OFFERS
+from .negotiation import DOCUMENT_OFFERS, MediaType, jsonld_profile, language
 from .pages import embedded_data, entity_page
 from .responses import Link, Variants, described, serialize
-from .store import get_store
+from .store import DatasetStore, get_store
 
 bp = Blueprint("resources", __name__)
 
@@ -71,24 +82,47 @@ def source_document(slug: str, ext: str | None = None) -> Response:
 
 
 def _document(iri: ox.NamedNode, variants: Variants, ext: str | None) -> Response:
-    """Negotiate first, so that a 404 comes in the format asked for."""
+    """Negotiate first, so that a 404 comes in the format asked for. The bytes are
+    written once per process and dataset version for each variant, then sent from
+    the document cache."""
     media_type = variants.negotiate(ext)
-    _known(iri)
     store = get_store()
-    quads = store.describe(iri)
-    if media_type.key == "html":
-        page = entity_page(store, iri, quads)
-        data = embedded_data(store, iri, quads)
-        body: str | bytes = render_template(
-            "entity.html", page=page, formats=variants.formats(), data=data
-        )
-    else:
-        document = iri.value.replace("/id/", "/doc/", 1)
-        body = serialize(described(quads, media_type, document, iri.value), media_type, iri.value)
+    documents = get_documents()
+    key = _document_key(store.version.digest, media_type)
+    body = documents.get(key)
+    if body is None:
+        _known(iri)
+        body = _write_document(store, iri, variants, media_type)
+        documents.put(key, body)
     links = [Link(iri.value, "cite-as")]
     if media_type.rdf:  # the other RDF variants are ``describedby`` in Variants.links
         links.insert(0, Link(variants.url(media_type), "describedby", media_type.mimetype))
     return variants.respond(Response(body, mimetype=media_type.mimetype), media_type, links)
+
+
+def _document_key(version: str, media_type: MediaType) -> tuple[str, ...]:
+    """Everything of the request a document's bytes depend on: the format (and
+    JSON-LD's form), the language of a page, the path and query (the links of a page
+    name them) and the host its links name."""
+    language_ = language() if media_type.key == "html" else ""
+    form = ""
+    if media_type.key == "jsonld":
+        form = g.jsonld_form = jsonld_profile()  # cacheable() names it, hit or miss
+    query = request.query_string.decode("latin-1")
+    return (version, request.path, query, media_type.key, form, language_, request.host_url)
+
+
+def _write_document(
+    store: DatasetStore, iri: ox.NamedNode, variants: Variants, media_type: MediaType
+) -> bytes:
+    quads = store.describe(iri)
+    if media_type.key == "html":
+        page = entity_page(store, iri, quads)
+        data = embedded_data(store, iri, quads)
+        html = render_template("entity.html", page=page, formats=variants.formats(), data=data)
+        return html.encode()
+    document = iri.value.replace("/id/", "/doc/", 1)
+    return serialize(described(quads, media_type, document, iri.value), media_type, iri.value)
 
 
 def _iri(path: str) -> ox.NamedNode:
