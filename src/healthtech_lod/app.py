@@ -21,6 +21,7 @@ from . import (
     i18n,
     limits,
     negotiation,
+    opening,
     operations,
     pages,
     quality,
@@ -55,7 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
         )
 
-    store.init_app(app)
+    opening.init_app(app)
     loaded = app.extensions[store.EXTENSION]
     description.init_app(app, loaded)
     downloads.init_app(app, loaded)

@@ -38,8 +38,9 @@ from typing import IO, Any, cast
 
 import pyoxigraph as ox
 
-from . import __version__
+from . import __version__, description, downloads, search, sitemap
 from .dataset import DatasetSyntaxError, fill_default_graph, load_oxigraph
+from .downloads import Contents, file_quads
 from .rdf import sort_key
 from .remote import RemoteStore
 from .store import DatasetStore, DatasetVersion, dataset_version, load_shapes
@@ -107,6 +108,8 @@ def build(
 
     The build is written into a temporary folder beside ``out`` and renamed to
     ``out`` once complete: a build that fails leaves nothing behind."""
+    # Imported here for its cost only (pySHACL and its graphs take a second to load):
+    # serving opens builds through this module and never validates.
     from .validation import validate_repository
 
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -137,9 +140,6 @@ def build(
         announce("Writing the default graph: the union of the named graphs")
         fill_default_graph(store)
         loaded = DatasetStore(store, root, version, load_shapes(root), built.store_path)
-
-        from .downloads import Contents, file_quads
-
         contents = Contents(file_quads(root), loaded.shapes, base_uri, extra)
         triples = _derive(loaded, built, examples, contents, announce)
         store.optimize()
@@ -193,8 +193,6 @@ def build_remote(
     """Build what the service needs beside a SPARQL backend into ``out``: its
     statistics, name index and downloads, read from the endpoint (no store: the
     engine is the store). The shapes come from the repository at ``root``."""
-    from .downloads import Contents
-
     version = _remote_version(remote, root, base_uri)
     out.mkdir(parents=True, exist_ok=True)
     built = Built(out, version, base_uri, 0)
@@ -215,8 +213,6 @@ def _derive(
     """Write the statistics, the name index, the list of pages and the downloads of
     ``loaded`` into ``built`` (the dumps from ``contents``); returns the number of
     triples."""
-    from . import description, downloads, search, sitemap
-
     announce("Counting: statistics and VoID partitions")
     statistics = description.compute_statistics(loaded, built.base_uri, list(examples))
     built.statistics_path.write_text(description.statistics_json(statistics), encoding="utf-8")

@@ -449,7 +449,7 @@ class QueryExecutor:
         ExecutorClosedError; ValueError for bad arguments (unknown format, invalid
         graph IRI).
         """
-        formats = _format_names(result_format)
+        formats = format_names(result_format)
         _check_dataset(use_default_graph_as_union, default_graph, named_graphs)
         if timeout is not None and timeout <= 0:
             raise ValueError("timeout must be positive or None")
@@ -493,7 +493,7 @@ class QueryExecutor:
             self._release(worker, healthy)
         if reply[0] == "memory":
             raise QueryMemoryError(self.memory_limit)
-        return _outcome(reply, body, formats)
+        return outcome_of(reply, body, formats)
 
     def _check_open(self) -> None:
         if self._closed:
@@ -629,7 +629,7 @@ def _shut_down(owner: int, lock: threading.Lock, live: set[_Worker]) -> None:
         worker.stop()
 
 
-def _format_names(
+def format_names(
     result_format: ResultFormat | Mapping[Kind, ResultFormat],
 ) -> dict[Kind, str]:
     """The format name for each kind the caller accepts. Raises ValueError."""
@@ -676,7 +676,7 @@ def _media_type(name: str) -> str:
     return fmt.media_type
 
 
-def _outcome(reply: tuple[Any, ...], body: bytes, formats: dict[Kind, str]) -> QueryOutcome:
+def outcome_of(reply: tuple[Any, ...], body: bytes, formats: dict[Kind, str]) -> QueryOutcome:
     """The worker's reply as an outcome, or the exception it stands for."""
     status = reply[0]
     if status == "ok":
@@ -699,7 +699,7 @@ def _outcome(reply: tuple[Any, ...], body: bytes, formats: dict[Kind, str]) -> Q
 # --- In the worker process ----------------------------------------------------------
 
 
-class _Probe:
+class UpdateProbe:
     """An empty read-only store that tells a valid update from a malformed text.
 
     Made on first need: an empty on-disk store in a temporary folder, opened
@@ -764,14 +764,14 @@ def _serve(
         conn.send(("failed", f"{type(err).__name__}: {err}"))
         return
     conn.send(("ready", None))
-    probe = _Probe()
+    probe = UpdateProbe()
     while True:
         try:
             request = conn.recv()
         except EOFError:
             return
         try:
-            reply, body = on_deep_stack(_answer, store, probe, allowed, request, max_nesting)
+            reply, body = on_deep_stack(answer_request, store, probe, allowed, request, max_nesting)
         except MemoryError:  # past the memory limit: answer, then leave
             reply, body = ("memory",), b""
         except Exception as err:  # a 500 for this query; the worker keeps serving
@@ -870,9 +870,9 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _answer(
+def answer_request(
     store: ox.Store,
-    probe: _Probe,
+    probe: UpdateProbe,
     allowed: frozenset[str],
     request: tuple[Any, ...],
     max_nesting: int | None = None,
@@ -1195,7 +1195,7 @@ class _CappedSink:
 _POSITION = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
 
 
-def _syntax_reply(query: str, err: SyntaxError, probe: _Probe) -> tuple[Any, ...]:
+def _syntax_reply(query: str, err: SyntaxError, probe: UpdateProbe) -> tuple[Any, ...]:
     """Refuse a valid update; otherwise report the parser error that got further
     (the query's or, for an attempted update, the update's)."""
     update_err = probe.update_error(query)

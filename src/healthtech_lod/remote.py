@@ -44,13 +44,13 @@ from .executor import (
     QueryOutcome,
     QueryTimeout,
     ResultFormat,
+    UpdateProbe,
     WorkerError,
-    _answer,
-    _format_names,
-    _outcome,
-    _Probe,
+    answer_request,
+    format_names,
     has_dataset_clause,
     on_deep_stack,
+    outcome_of,
 )
 
 PREFIX = "sparql:"
@@ -253,7 +253,7 @@ class RemoteExecutor:
 
     store: RemoteStore
     allowed_service_endpoints: frozenset[str] = frozenset()
-    _probe: _Probe = field(default_factory=_Probe)
+    _probe: UpdateProbe = field(default_factory=UpdateProbe)
 
     def start(self) -> None:
         """Nothing to start: the engine runs elsewhere."""
@@ -276,7 +276,7 @@ class RemoteExecutor:
         abandoned (QueryTimeout), an endpoint that fails is a WorkerError. The
         answer is written here, in the calling thread: only the endpoint's part
         is bounded by ``timeout``."""
-        formats = _format_names(result_format)
+        formats = format_names(result_format)
         request = (
             query,
             formats,
@@ -290,7 +290,7 @@ class RemoteExecutor:
         )
         try:
             reply, body = on_deep_stack(
-                _answer,
+                answer_request,
                 self.store.with_timeout(timeout),
                 self._probe,
                 self.allowed_service_endpoints,
@@ -298,4 +298,4 @@ class RemoteExecutor:
             )
         except RemoteError as err:
             raise WorkerError(f"the SPARQL backend failed: {err}") from err
-        return _outcome(reply, bytes(body), formats)
+        return outcome_of(reply, bytes(body), formats)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TypeGuard, cast
 
 import pyoxigraph as ox
-from flask import Flask, current_app
+from flask import current_app
 
 from . import __version__
 from .dataset import check_syntax, dataset_files, shape_files
@@ -187,45 +187,6 @@ class DatasetStore:
         }
 
 
-def load(
-    root: Path,
-    base_uri: str,
-    store_path: str | None = None,
-    modified: str | None = None,
-    cache_dir: str | None = None,
-    examples: tuple[str, ...] = (),
-    backend: str = "embedded",
-) -> DatasetStore:
-    """Open the built folder at ``store_path`` read-only, or else the cached build
-    of the repository under ``root`` (built first if this version has none); with
-    a ``sparql:URL`` backend, that endpoint, beside a build of its statistics,
-    name index and downloads.
-
-    Raises BuildError for a folder that is not a build, RemoteError for an
-    endpoint that does not answer, DatasetSyntaxError if a file does not parse.
-    """
-    from .build import cached_build, cached_remote_build, open_built
-    from .remote import RemoteStore, endpoint_of
-
-    endpoint = endpoint_of(backend)
-    if endpoint is not None:
-        remote = RemoteStore.connect(endpoint, base_uri + "graph/")
-        built = cached_remote_build(remote, root, base_uri, examples, cache_dir)
-        return DatasetStore(remote, root, built.version, load_shapes(root), None, built.folder)  # type: ignore[arg-type]
-    if store_path:
-        built = open_built(Path(store_path))
-    else:
-        built = cached_build(root, base_uri, examples, cache_dir, modified)
-    version = built.version
-    if modified:  # DATASET_MODIFIED wins over the build's own date
-        version = DatasetVersion(version.digest, _midnight(modified))
-    store = ox.Store.read_only(str(built.store_path))
-    shapes = tuple(
-        ox.parse(path=str(built.downloads_path / "shapes.ttl"), format=ox.RdfFormat.TURTLE)
-    )
-    return DatasetStore(store, root, version, shapes, built.store_path, built.folder)
-
-
 def load_shapes(root: Path) -> tuple[ox.Triple, ...]:
     """The SHACL shapes of ``shapes/*.ttl`` merged (blank nodes kept apart per file)."""
     shapes: list[ox.Triple] = []
@@ -244,28 +205,14 @@ def dataset_version(root: Path, base_uri: str, modified: str | None = None) -> D
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     if modified:
-        when = _midnight(modified)
+        when = midnight(modified)
     else:
         when = datetime.fromtimestamp(max(p.stat().st_mtime for p in files), UTC)
     return DatasetVersion(digest.hexdigest()[:16], when.replace(microsecond=0))
 
 
-def _midnight(day: str) -> datetime:
+def midnight(day: str) -> datetime:
     return datetime.combine(date.fromisoformat(day), datetime.min.time(), UTC)
-
-
-def init_app(app: Flask) -> None:
-    """Open the dataset configured by DATA_ROOT / STORE_PATH into ``app.extensions``."""
-    config = app.config
-    app.extensions[EXTENSION] = load(
-        Path(config["DATA_ROOT"]),
-        config["BASE_URI"],
-        config["STORE_PATH"],
-        config["DATASET_MODIFIED"],
-        config["STORE_CACHE_DIR"],
-        tuple(config["EXAMPLE_RESOURCES"]),
-        config["BACKEND"],
-    )
 
 
 def get_store() -> DatasetStore:
