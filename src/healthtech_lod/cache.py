@@ -19,6 +19,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from flask import Flask, current_app
@@ -74,6 +75,14 @@ class BoundedCache(Generic[V]):
                 self.size -= dropped
 
 
+@dataclass(frozen=True)
+class Written:
+    """A document's bytes and the headers written with them (type, links, caching)."""
+
+    body: bytes
+    headers: tuple[tuple[str, str], ...]
+
+
 class ResultCache(BoundedCache[QueryOutcome]):
     """SPARQL answers (their final bytes) by key."""
 
@@ -88,7 +97,9 @@ def digest(key: Hashable) -> str:
 
 def init_app(app: Flask) -> None:
     app.extensions[EXTENSION] = ResultCache(int(app.config["RESULT_CACHE_BYTES"]))
-    app.extensions[DOCUMENTS] = BoundedCache[bytes](int(app.config["DOCUMENT_CACHE_BYTES"]), len)
+    app.extensions[DOCUMENTS] = BoundedCache[Written](
+        int(app.config["DOCUMENT_CACHE_BYTES"]), lambda written: len(written.body)
+    )
 
 
 def get_cache() -> ResultCache:
@@ -96,6 +107,6 @@ def get_cache() -> ResultCache:
     return cache
 
 
-def get_documents() -> BoundedCache[bytes]:
-    documents: BoundedCache[bytes] = current_app.extensions[DOCUMENTS]
+def get_documents() -> BoundedCache[Written]:
+    documents: BoundedCache[Written] = current_app.extensions[DOCUMENTS]
     return documents

@@ -23,7 +23,7 @@ from flask import (
 from werkzeug.routing import BaseConverter
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from .cache import get_documents
+from .cache import Written, get_documents
 from .echo import quote
 from .negotiation import DOCUMENT_OFFERS, MediaType, jsonld_profile, language
 from .pages import embedded_data, entity_page
@@ -84,20 +84,25 @@ def source_document(slug: str, ext: str | None = None) -> Response:
 def _document(iri: ox.NamedNode, variants: Variants, ext: str | None) -> Response:
     """Negotiate first, so that a 404 comes in the format asked for. The bytes are
     written once per process and dataset version for each variant, then sent from
-    the document cache."""
+    the document cache with the headers written with them."""
     media_type = variants.negotiate(ext)
     store = get_store()
     documents = get_documents()
     key = _document_key(store.version.digest, media_type)
-    body = documents.get(key)
-    if body is None:
+    cached = documents.get(key)
+    if cached is not None:
+        response = Response(cached.body, headers=list(cached.headers))
+    else:
         _known(iri)
         body = _write_document(store, iri, variants, media_type)
-        documents.put(key, body)
-    links = [Link(iri.value, "cite-as")]
-    if media_type.rdf:  # the other RDF variants are ``describedby`` in Variants.links
-        links.insert(0, Link(variants.url(media_type), "describedby", media_type.mimetype))
-    return variants.respond(Response(body, mimetype=media_type.mimetype), media_type, links)
+        links = [Link(iri.value, "cite-as")]
+        if media_type.rdf:  # the other RDF variants are ``describedby`` in Variants.links
+            links.insert(0, Link(variants.url(media_type), "describedby", media_type.mimetype))
+        response = Response(body, mimetype=media_type.mimetype)
+        variants.respond(response, media_type, links, conditional=False)
+        documents.put(key, Written(body, tuple(response.headers.items())))
+    response.make_conditional(request)  # in place: 304 to a matching conditional request
+    return response
 
 
 def _document_key(version: str, media_type: MediaType) -> tuple[str, ...]:

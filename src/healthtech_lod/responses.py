@@ -93,7 +93,9 @@ def rdf_response(
     return cacheable(Response(body, mimetype=media_type.mimetype), media_type, links)
 
 
-def cacheable(response: Response, variant: MediaType, links: Sequence[Link] = ()) -> Response:
+def cacheable(
+    response: Response, variant: MediaType, links: Sequence[Link] = (), conditional: bool = True
+) -> Response:
     """Add ETag (dataset version and variant), Last-Modified, Cache-Control, the
     license and ``links``; answer 304 to a matching conditional request."""
     version = get_store().version
@@ -115,7 +117,8 @@ def cacheable(response: Response, variant: MediaType, links: Sequence[Link] = ()
     response.cache_control.max_age = current_app.config["CACHE_MAX_AGE"]
     license_link = Link(current_app.config["LICENSE"], "license")
     response.headers["Link"] = ", ".join(str(link) for link in (*links, license_link))
-    response.make_conditional(request)  # in place
+    if conditional:
+        response.make_conditional(request)  # in place
     return response
 
 
@@ -166,8 +169,13 @@ class Variants:
         return [BY_KEY[key] for key in self.offers]
 
     def respond(
-        self, response: Response, current: MediaType, links: Sequence[Link] = ()
+        self,
+        response: Response,
+        current: MediaType,
+        links: Sequence[Link] = (),
+        conditional: bool = True,
     ) -> Response:
-        """Finish a variant's response: Content-Location, links and caching."""
+        """Finish a variant's response: Content-Location, links and caching (and 304
+        to a matching conditional request, unless ``conditional`` is false)."""
         response.headers["Content-Location"] = self.url(current)
-        return cacheable(response, current, [*self.links(current), *links])
+        return cacheable(response, current, [*self.links(current), *links], conditional)
