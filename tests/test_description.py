@@ -204,3 +204,41 @@ def test_vocabulary_served_at_its_own_iri_keeps_its_own_dates(make_app: MakeApp)
     own = Graph().parse(FIXTURES / "ontology" / "fixture.ttl", format="turtle")
     for predicate in (DCTERMS.modified, DCTERMS.license):
         assert set(graph.objects(ontology, predicate)) == set(own.objects(ontology, predicate))
+
+
+def test_the_description_and_the_vocabulary_are_written_once_per_variant(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/dataset and /def cost a lookup once written: the description graph is made
+    (and the vocabulary's page built) once per format and language, not per request."""
+    from healthtech_lod import description, vocabulary
+
+    app = make_app()
+    client = app.test_client()
+    made: Counter[str] = Counter()
+    graph, page = description.description_graph, vocabulary.ontology_page
+
+    def counted_graph() -> Graph:
+        made["description"] += 1
+        return graph()
+
+    def counted_page(*args: object, **kwargs: object) -> object:
+        made["ontology"] += 1
+        return page(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(description, "description_graph", counted_graph)
+    monkeypatch.setattr(vocabulary, "ontology_page", counted_page)
+    for _ in range(3):
+        turtle = client.get("/dataset", headers={"Accept": "text/turtle"})
+        assert turtle.status_code == 200
+        for language in ("en", "de"):
+            headers = {"Accept": BROWSER, "Accept-Language": language}
+            assert client.get("/dataset", headers=headers).status_code == 200
+            assert client.get("/def", headers=headers).status_code == 200
+    assert made == {"description": 3, "ontology": 2}
+    again = client.get("/dataset", headers={"Accept": "text/turtle"})
+    assert again.data == turtle.data and again.headers["ETag"] == turtle.headers["ETag"]
+    revalidated = client.get(
+        "/dataset", headers={"Accept": "text/turtle", "If-None-Match": turtle.headers["ETag"]}
+    )
+    assert revalidated.status_code == 304

@@ -25,7 +25,7 @@ from .namespaces import DCAT, DCTERMS, FOAF, LHT, PREFIXES, RDF, SD, VOID, XSD
 from .negotiation import MediaType, languages
 from .pages import Format, Value, curie, growth, href, link
 from .rdf import from_rdflib
-from .responses import Variants, serialize
+from .responses import Variants, serialize, written_once
 from .schemaorg import dataset_jsonld
 from .store import DatasetStore, get_store
 
@@ -483,15 +483,22 @@ def void() -> Response:
 
 
 def _description(ext: str | None, home: bool = False) -> Response:
+    """Written once per process and dataset version for each variant, then sent from
+    the document cache."""
     media_type = DESCRIPTION.negotiate(ext)
-    graph = description_graph()
-    if media_type.key == "html":
-        page = dataset_page(graph, DESCRIPTION.formats())
-        chart = growth(get_store()) if home else ()
-        schema = dataset_jsonld(graph, get_statistics().years, languages())
-        body: str | bytes = render_template(
-            "dataset.html", page=page, chart=chart, home=home, schema=schema
-        )
-    else:
-        body = serialize_graph(graph, media_type)
-    return DESCRIPTION.respond(Response(body, mimetype=media_type.mimetype), media_type)
+
+    def write() -> Response:
+        graph = description_graph()
+        if media_type.key == "html":
+            page = dataset_page(graph, DESCRIPTION.formats())
+            chart = growth(get_store()) if home else ()
+            schema = dataset_jsonld(graph, get_statistics().years, languages())
+            body: str | bytes = render_template(
+                "dataset.html", page=page, chart=chart, home=home, schema=schema
+            )
+        else:
+            body = serialize_graph(graph, media_type)
+        response = Response(body, mimetype=media_type.mimetype)
+        return DESCRIPTION.respond(response, media_type, conditional=False)
+
+    return written_once(media_type, write)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,8 +35,20 @@ class RemoteContextRefusedError(Exception):
 
 def context_document() -> dict[str, Any]:
     """The published context document ``{"@context": {...}}``, a fresh copy."""
-    document: dict[str, Any] = json.loads(CONTEXT_PATH.read_bytes())
+    document: dict[str, Any] = json.loads(_context_bytes())
     return document
+
+
+@lru_cache(maxsize=1)
+def _context_bytes() -> bytes:
+    """The context file, read once: it ships with the package and never changes."""
+    return CONTEXT_PATH.read_bytes()
+
+
+@lru_cache(maxsize=1)
+def published_context() -> bytes:
+    """The context document as /context.jsonld sends it."""
+    return dumps(context_document())
 
 
 def compact(

@@ -14,20 +14,17 @@ from flask import (
     Response,
     abort,
     current_app,
-    g,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from werkzeug.routing import BaseConverter
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from .cache import Written, get_documents
 from .echo import quote
-from .negotiation import DOCUMENT_OFFERS, MediaType, jsonld_profile, language
+from .negotiation import DOCUMENT_OFFERS, MediaType
 from .pages import embedded_data, entity_page
-from .responses import Link, Variants, described, serialize
+from .responses import Link, Variants, described, serialize, written_once
 from .store import DatasetStore, get_store
 
 bp = Blueprint("resources", __name__)
@@ -82,39 +79,20 @@ def source_document(slug: str, ext: str | None = None) -> Response:
 
 
 def _document(iri: ox.NamedNode, variants: Variants, ext: str | None) -> Response:
-    """Negotiate first, so that a 404 comes in the format asked for. The bytes are
-    written once per process and dataset version for each variant, then sent from
-    the document cache with the headers written with them."""
+    """Negotiate first, so that a 404 comes in the format asked for. Written once per
+    process and dataset version for each variant, then sent from the document cache."""
     media_type = variants.negotiate(ext)
-    store = get_store()
-    documents = get_documents()
-    key = _document_key(store.version.digest, media_type)
-    cached = documents.get(key)
-    if cached is not None:
-        response = Response(cached.body, headers=list(cached.headers))
-    else:
+
+    def write() -> Response:
         _known(iri)
-        body = _write_document(store, iri, variants, media_type)
+        body = _write_document(get_store(), iri, variants, media_type)
         links = [Link(iri.value, "cite-as")]
         if media_type.rdf:  # the other RDF variants are ``describedby`` in Variants.links
             links.insert(0, Link(variants.url(media_type), "describedby", media_type.mimetype))
         response = Response(body, mimetype=media_type.mimetype)
-        variants.respond(response, media_type, links, conditional=False)
-        documents.put(key, Written(body, tuple(response.headers.items())))
-    response.make_conditional(request)  # in place: 304 to a matching conditional request
-    return response
+        return variants.respond(response, media_type, links, conditional=False)
 
-
-def _document_key(version: str, media_type: MediaType) -> tuple[str, ...]:
-    """Everything of the request a document's bytes depend on: the format (and
-    JSON-LD's form), the language of a page, the path and query (the links of a page
-    name them) and the host its links name."""
-    language_ = language() if media_type.key == "html" else ""
-    form = ""
-    if media_type.key == "jsonld":
-        form = g.jsonld_form = jsonld_profile()  # cacheable() names it, hit or miss
-    query = request.query_string.decode("latin-1")
-    return (version, request.path, query, media_type.key, form, language_, request.host_url)
+    return written_once(media_type, write)
 
 
 def _write_document(

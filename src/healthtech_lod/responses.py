@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 from flask import Response, abort, current_app, g, request, url_for
 
 from . import jsonld, rdf
+from .cache import Written, get_documents
 from .echo import quote
 from .namespaces import DCTERMS, FOAF, VOID, XSD
 from .negotiation import BY_KEY, MediaType, jsonld_profile, language, negotiate
@@ -179,3 +180,32 @@ class Variants:
         to a matching conditional request, unless ``conditional`` is false)."""
         response.headers["Content-Location"] = self.url(current)
         return cacheable(response, current, [*self.links(current), *links], conditional)
+
+
+def written_once(media_type: MediaType, write: Callable[[], Response]) -> Response:
+    """The response ``write`` makes (unconditionally: ``conditional=False``), made once
+    per process and dataset version for each variant of the request, then sent from
+    the document cache with its headers; 304 to a matching conditional request."""
+    documents = get_documents()
+    key = variant_key(media_type)
+    written = documents.get(key)
+    if written is None:
+        made = write()
+        written = Written(made.get_data(), tuple(made.headers.items()))
+        documents.put(key, written)
+    response = Response(written.body, headers=list(written.headers))
+    response.make_conditional(request)  # in place
+    return response
+
+
+def variant_key(media_type: MediaType) -> tuple[str, ...]:
+    """Everything of the request a document's bytes and headers depend on, with the
+    dataset version: the format (and JSON-LD's form), the language of a page, the path
+    and query (a page's links name them) and the host its links name."""
+    language_ = language() if media_type.key == "html" else ""
+    form = ""
+    if media_type.key == "jsonld":
+        form = g.jsonld_form = jsonld_profile()  # cacheable() names it, hit or miss
+    query = request.query_string.decode("latin-1")
+    version = get_store().version.digest
+    return (version, request.path, query, media_type.key, form, language_, request.host_url)

@@ -33,7 +33,7 @@ from .namespaces import GRAPH, OWL
 from .negotiation import BY_KEY, MediaType
 from .pages import ontology_page
 from .rdf import from_rdflib
-from .responses import Link, Variants, cacheable, serialize
+from .responses import Link, Variants, cacheable, serialize, written_once
 from .store import DatasetStore, get_store
 
 OFFERS = ("turtle", "jsonld", "ntriples", "rdfxml", "html")
@@ -105,21 +105,29 @@ def _ontology_document(
     iri: ox.NamedNode,
     links: Sequence[Link] = (),
 ) -> Response:
-    """``graph`` of ``store`` in ``media_type``; the HTML page shows ``iri``."""
-    if media_type.key == "html":
-        stats = get_statistics()
-        uses = {c.iri: c.entities for c in stats.classes} | {
-            p.iri: p.count for p in stats.properties
-        }
-        page = dataclasses.replace(
-            ontology_page(store, graph, _ontology_iri(), uses), iri=iri.value
-        )
-        body: str | bytes = render_template("ontology.html", page=page, formats=variants.formats())
-    else:
-        document = url_for(variants.endpoint, _external=True, **dict(variants.values))
-        about = document_graph(document, URIRef(iri.value))
-        body = serialize([*store.graph_quads(graph), *from_rdflib(about)], media_type)
-    return variants.respond(Response(body, mimetype=media_type.mimetype), media_type, links)
+    """``graph`` of ``store`` in ``media_type``; the HTML page shows ``iri``. Written
+    once per process and dataset version for each variant, then sent from the cache."""
+
+    def write() -> Response:
+        if media_type.key == "html":
+            stats = get_statistics()
+            uses = {c.iri: c.entities for c in stats.classes} | {
+                p.iri: p.count for p in stats.properties
+            }
+            page = dataclasses.replace(
+                ontology_page(store, graph, _ontology_iri(), uses), iri=iri.value
+            )
+            body: str | bytes = render_template(
+                "ontology.html", page=page, formats=variants.formats()
+            )
+        else:
+            document = url_for(variants.endpoint, _external=True, **dict(variants.values))
+            about = document_graph(document, URIRef(iri.value))
+            body = serialize([*store.graph_quads(graph), *from_rdflib(about)], media_type)
+        response = Response(body, mimetype=media_type.mimetype)
+        return variants.respond(response, media_type, links, conditional=False)
+
+    return written_once(media_type, write)
 
 
 def _snapshot_store(store: DatasetStore, version: str) -> tuple[DatasetStore, ox.NamedNode]:
@@ -158,12 +166,17 @@ def shapes(ext: str | None = None) -> Response:
     """The SHACL shapes, every file of shapes/ merged. Aborts 404 for an extension
     not offered, 406 when nothing offered is acceptable."""
     media_type = SHAPES.negotiate(ext)
-    body = serialize(get_store().shapes, media_type)
-    return SHAPES.respond(Response(body, mimetype=media_type.mimetype), media_type)
+
+    def write() -> Response:
+        body = serialize(get_store().shapes, media_type)
+        response = Response(body, mimetype=media_type.mimetype)
+        return SHAPES.respond(response, media_type, conditional=False)
+
+    return written_once(media_type, write)
 
 
 @bp.get("/context.jsonld")
 def context() -> Response:
-    """The JSON-LD context that documents refer to."""
-    body = jsonld.dumps(jsonld.context_document())
+    """The JSON-LD context that documents refer to (its bytes made once per process)."""
+    body = jsonld.published_context()
     return cacheable(Response(body, mimetype="application/ld+json"), BY_KEY["jsonld"])
