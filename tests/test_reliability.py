@@ -132,10 +132,13 @@ def post_chunked(base: str, body: bytes, content_type: str) -> tuple[int, bytes]
             f"POST /sparql HTTP/1.1\r\nHost: {url.netloc}\r\nContent-Type: {content_type}\r\n"
             "Accept: text/csv\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n".encode()
         )
-        for start in range(0, len(body), 4096):
-            chunk = body[start : start + 4096]
-            sock.sendall(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
-        sock.sendall(b"0\r\n\r\n")
+        try:
+            for start in range(0, len(body), 4096):
+                chunk = body[start : start + 4096]
+                sock.sendall(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+            sock.sendall(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # refused before the body ended (413): the answer is there to read
         answer = b""
         while data := sock.recv(65536):
             answer += data

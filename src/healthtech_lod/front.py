@@ -30,6 +30,7 @@ import errno
 import fcntl
 import os
 import selectors
+import socket
 import struct
 import tempfile
 import termios
@@ -54,6 +55,10 @@ FALLBACKS = {
 
 #: Bytes read from a socket at once.
 RECV_SIZE = 64 * 1024
+#: A refused client's connection stays open this many seconds at most, and for this
+#: many bytes more at most, so that it reads the answer before the connection closes.
+LINGER = 2.0
+LINGER_BYTES = 1 << 20
 
 
 @dataclass
@@ -74,6 +79,7 @@ class Reading:
     deadline: float
     buffer: bytearray = field(default_factory=bytearray)
     continued: bool = False  # "100 Continue" already sent
+    drained: int = 0  # bytes read and discarded after a refusal
 
 
 class Budget:
@@ -240,6 +246,7 @@ class BufferingWorker(ThreadWorker):
         super().__init__(*args, **kwargs)
         self.reading: set[Reading] = set()
         self.sending: set[Sending] = set()
+        self.lingering: set[Reading] = set()  # refused, closing once the client stops
         self.budget = Budget(0)
 
     def run(self) -> None:
@@ -352,9 +359,7 @@ class BufferingWorker(ThreadWorker):
             self.drop(reading)
             return
         reading.buffer += data
-        if self.advance(reading):
-            self.poller.unregister(reading.conn.sock)
-            self.reading.remove(reading)
+        self.advance(reading)
 
     def advance(self, reading: Reading) -> bool:
         """Act on what the buffer holds; True once the connection left the loop."""
@@ -364,9 +369,11 @@ class BufferingWorker(ThreadWorker):
             max_body_bytes=int(self.setting("MAX_CONTENT_LENGTH")),
         )
         if framing.status is not None:
+            self.stop_reading(reading)
             self.refuse(reading, framing.status, framing.reason)
             return True
         if framing.complete:
+            self.stop_reading(reading)
             self.hand_over(reading)
             return True
         if framing.expects_continue and not reading.continued:
@@ -384,18 +391,51 @@ class BufferingWorker(ThreadWorker):
         conn.request_complete = True
         self.enqueue_req(conn)
 
+    def stop_reading(self, reading: Reading) -> None:
+        """Take the connection off the poller, if the loop was reading it there."""
+        if reading in self.reading:
+            self.reading.remove(reading)
+            self.poller.unregister(reading.conn.sock)
+
     def refuse(self, reading: Reading, status: int, reason: str) -> None:
+        """Answer without the app, then close once the client has stopped sending (or
+        LINGER seconds have passed): closing with its bytes unread would reset the
+        connection, and the client could lose the answer."""
         body = (reason + "\n").encode()
         head = (
             f"HTTP/1.1 {status} {REASONS[status]}\r\nContent-Type: text/plain; charset=utf-8\r\n"
             f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
         )
-        send_quietly(reading.conn.sock, head.encode() + body)
+        sock = reading.conn.sock
+        send_quietly(sock, head.encode() + body)
+        try:
+            sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            self.release(reading)
+            return
+        reading.deadline = time.monotonic() + LINGER
+        self.lingering.add(reading)
+        self.poller.register(sock, selectors.EVENT_READ, partial(self.on_linger, reading))
+
+    def on_linger(self, reading: Reading, _sock: Any) -> None:
+        """Read and discard what a refused client still sends, until it stops."""
+        try:
+            data = reading.conn.sock.recv(RECV_SIZE)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        reading.drained += len(data)
+        if not data or reading.drained > LINGER_BYTES:
+            self.end_linger(reading)
+
+    def end_linger(self, reading: Reading) -> None:
+        self.lingering.discard(reading)
+        self.poller.unregister(reading.conn.sock)
         self.release(reading)
 
     def drop(self, reading: Reading) -> None:
-        self.poller.unregister(reading.conn.sock)
-        self.reading.remove(reading)
+        self.stop_reading(reading)
         self.release(reading)
 
     def release(self, reading: Reading) -> None:
@@ -415,11 +455,12 @@ class BufferingWorker(ThreadWorker):
                 sending.deadline = now + self.setting("SEND_TIMEOUT")
                 continue
             self.end_sending(sending, sent=False)
+        for reading in [r for r in self.lingering if r.deadline <= now]:
+            self.end_linger(reading)
         for reading in list(self.reading):
             late = reading.deadline <= now
             if late or (not self.alive and not reading.buffer):
-                self.poller.unregister(reading.conn.sock)
-                self.reading.remove(reading)
+                self.stop_reading(reading)
                 if late and reading.buffer:
                     self.refuse(reading, 408, "The request did not arrive in time.")
                 else:
