@@ -969,7 +969,14 @@ def test_every_query_worker_busy_is_503_with_retry_after(make_app: MakeApp) -> N
 
 
 def test_the_service_description_states_every_limit(make_app: MakeApp) -> None:
-    client = make_app(QUERY_TIMEOUT=7, MAX_RESULT_ROWS=500, RATE_LIMIT=9).test_client()
+    client = make_app(
+        QUERY_TIMEOUT=7,
+        MAX_RESULT_ROWS=500,
+        RATE_LIMIT=9,
+        MAX_ANSWER_BYTES=4096,
+        MAX_QUERY_NESTING=12,
+        MAX_QUERIES_PER_CLIENT=3,
+    ).test_client()
     graph = Graph().parse(
         data=client.get("/sparql", headers={"Accept": "text/turtle"}).text, format="turtle"
     )
@@ -984,7 +991,10 @@ def test_the_service_description_states_every_limit(make_app: MakeApp) -> None:
         "maxQueryLength": 20_000,
         "maxRequestSize": 65_536,
         "maxResultRows": 500,
+        "maxAnswerBytes": 4096,
+        "maxQueryNesting": 12,
         "maxConcurrentQueries": 2,
+        "maxQueriesPerClient": 3,
         "queriesPerMinute": 9,
     }
 

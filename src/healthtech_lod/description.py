@@ -437,7 +437,10 @@ def _add_service(graph: Graph) -> None:
         (LHT.maxQueryLength, Literal(int(config["MAX_QUERY_LENGTH"]))),
         (LHT.maxRequestSize, Literal(int(config["MAX_CONTENT_LENGTH"]))),
         (LHT.maxResultRows, Literal(int(config["MAX_RESULT_ROWS"]))),
+        (LHT.maxAnswerBytes, Literal(int(config["MAX_ANSWER_BYTES"]))),
+        (LHT.maxQueryNesting, Literal(int(config["MAX_QUERY_NESTING"]))),
         (LHT.maxConcurrentQueries, Literal(int(config["QUERY_WORKERS"]))),
+        (LHT.maxQueriesPerClient, Literal(int(config["MAX_QUERIES_PER_CLIENT"]))),
         (LHT.queriesPerMinute, Literal(int(config["RATE_LIMIT"]))),
     ):
         graph.add((service, term, value))
