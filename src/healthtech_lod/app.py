@@ -26,6 +26,7 @@ from . import (
     pages,
     quality,
     reconcile,
+    replay,
     resources,
     search,
     security,
@@ -49,7 +50,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """
     app = Flask(__name__, static_url_path="/static")
     app.config.update(settings(config))
+    cache.init_app(app)
     hosts.init_app(app)  # inside ProxyFix: it checks the forwarded host
+    # Inside ProxyFix too: replays are keyed by the forwarded host and scheme.
+    app.wsgi_app = replay.Replay(  # type: ignore[method-assign]
+        app.wsgi_app, cache.get_documents(app), bool(app.config["ACCESS_LOG"])
+    )
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -65,7 +71,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     reconcile.init_app(app, loaded)
     sparql.init_app(app, loaded)
     limits.init_app(app)
-    cache.init_app(app)
     negotiation.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)

@@ -28,6 +28,9 @@ from .executor import QueryOutcome
 
 EXTENSION = "healthtech_lod.cache"
 DOCUMENTS = "healthtech_lod.documents"
+#: Set in the WSGI environ by the app on an answer written once per dataset version,
+#: whose final form replay.py may keep and send again.
+REPLAYABLE = "healthtech_lod.replayable"
 #: Bytes counted for each entry beyond its body and key: the objects holding them.
 ENTRY_OVERHEAD = 512
 
@@ -107,6 +110,7 @@ def get_cache() -> ResultCache:
     return cache
 
 
-def get_documents() -> BoundedCache[Written]:
-    documents: BoundedCache[Written] = current_app.extensions[DOCUMENTS]
+def get_documents(app: Flask | None = None) -> BoundedCache[Written]:
+    """The document cache of ``app`` (default: the current app)."""
+    documents: BoundedCache[Written] = (app or current_app).extensions[DOCUMENTS]
     return documents

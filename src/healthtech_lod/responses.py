@@ -9,7 +9,7 @@ import pyoxigraph as ox
 from flask import Response, abort, current_app, g, request, url_for
 
 from . import jsonld, rdf
-from .cache import Written, get_documents
+from .cache import REPLAYABLE, Written, get_documents
 from .echo import quote
 from .namespaces import DCTERMS, FOAF, VOID, XSD
 from .negotiation import BY_KEY, MediaType, jsonld_profile, language, negotiate
@@ -195,6 +195,7 @@ def written_once(media_type: MediaType, write: Callable[[], Response]) -> Respon
         documents.put(key, written)
     response = Response(written.body, headers=list(written.headers))
     response.make_conditional(request)  # in place
+    request.environ[REPLAYABLE] = True  # its final form may be replayed (replay.py)
     return response
 
 

@@ -20,12 +20,13 @@ from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, current_app, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 from rdflib import URIRef
 from werkzeug.routing import BaseConverter
 
 from . import jsonld
+from .cache import REPLAYABLE
 from .dataset import check_syntax
 from .description import document_graph, get_statistics
 from .echo import quote
@@ -177,6 +178,8 @@ def shapes(ext: str | None = None) -> Response:
 
 @bp.get("/context.jsonld")
 def context() -> Response:
-    """The JSON-LD context that documents refer to (its bytes made once per process)."""
+    """The JSON-LD context that documents refer to (its bytes made once per process;
+    its final form replayed, replay.py)."""
     body = jsonld.published_context()
+    request.environ[REPLAYABLE] = True
     return cacheable(Response(body, mimetype="application/ld+json"), BY_KEY["jsonld"])
