@@ -63,6 +63,8 @@ def answer(client: FlaskClient, path: str, method: str = "GET", **headers: str) 
         ("/", BROWSER),
         ("/def", BROWSER),
         ("/context.jsonld", "application/ld+json"),
+        ("/browse", BROWSER),
+        ("/browse/schema:Organization", "application/json"),
     ],
 )
 def test_a_repeated_request_is_replayed_as_it_was_answered(

@@ -15,6 +15,7 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, json, render_template, request, url_for
 
+from .cache import REPLAYABLE
 from .description import get_statistics
 from .echo import quote
 from .namespaces import PREFIXES
@@ -135,6 +136,7 @@ def index() -> Response | str:
     """The classes of the data with their counts, as HTML or JSON. Aborts 406."""
     media_type = negotiate(("html", "json"))
     found = classes()
+    request.environ[REPLAYABLE] = True  # the same for every request of this version
     if media_type.key == "json":
         body = [{"class": c.name.iri, "name": c.curie, "entities": c.entities} for c in found]
         return Response(json.dumps(body), mimetype="application/json")
@@ -157,6 +159,7 @@ def members(name: str) -> Response | str:
     page = class_page(iri, int(raw))
     if page.page > page.pages:
         abort(404, f"{page.curie} has {page.pages} page(s) of entities; there is no page {raw}.")
+    request.environ[REPLAYABLE] = True  # the same for every request of this version
     if media_type.key == "json":
         body = {
             "class": iri.value,
