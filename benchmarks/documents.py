@@ -3,7 +3,8 @@
 Starts the default `healthtech-lod serve` (2 workers × 4 threads, the repository's data)
 and gunicorn serving ``trivial_app.py`` with the same front and counts, then, in turn,
 runs wrk (8 connections) over every ``/doc/{slug}`` of the sitemap as Turtle, JSON-LD and
-HTML, and over the trivial route, each after a warm-up pass. Prints one Markdown row per
+HTML, then `/`, `/dataset`, `/def`, `/context.jsonld` and `/browse`, and over the
+trivial route, each after a warm-up pass. Prints one Markdown row per
 format: requests per second, p50, and the share of the trivial route's throughput (the
 issue's target: 60 %). Standard library, wrk (Debian) and the package.
 
@@ -29,6 +30,14 @@ FORMATS = {
     "JSON-LD": "application/ld+json",
     "HTML": "text/html",
 }
+#: The other routes the issue names, each asked as a browser (or a JSON-LD client) would.
+ROUTES = {
+    "/": ("/", "text/html"),
+    "/dataset": ("/dataset", "text/turtle"),
+    "/def": ("/def", "text/html"),
+    "/context.jsonld": ("/context.jsonld", "application/ld+json"),
+    "/browse": ("/browse", "text/html"),
+}
 
 
 def main() -> None:
@@ -49,13 +58,15 @@ def main() -> None:
         try:
             sitemap = urllib.request.urlopen(f"{service.base}/sitemap.xml").read().decode()
             paths = sorted(set(re.findall(r"(/doc/[a-z0-9-]+)<", sitemap)))
-            figures: dict[str, list[dict[str, float]]] = {name: [] for name in FORMATS}
+            runs = {name: (paths, accept) for name, accept in FORMATS.items()}
+            runs.update({name: ([path], accept) for name, (path, accept) in ROUTES.items()})
+            figures: dict[str, list[dict[str, float]]] = {name: [] for name in runs}
             figures["trivial"] = []
             for _ in range(args.rounds):
-                for name, accept in FORMATS.items():
-                    wrk(service.port, paths, accept, 2, args.connections)  # warm-up
+                for name, (asked, accept) in runs.items():
+                    wrk(service.port, asked, accept, 2, args.connections)  # warm-up
                     figures[name].append(
-                        wrk(service.port, paths, accept, args.seconds, args.connections)
+                        wrk(service.port, asked, accept, args.seconds, args.connections)
                     )
                 wrk(trivial.port, paths, "text/turtle", 2, args.connections)
                 figures["trivial"].append(
