@@ -32,7 +32,11 @@ from rdflib.compare import isomorphic
 
 from healthtech_lod import jsonld
 from healthtech_lod.dataset import fill_default_graph, load_oxigraph
-from healthtech_lod.executor import (
+from healthtech_lod.evaluation import resident_bytes
+from healthtech_lod.executor import QueryExecutor
+from healthtech_lod.federation import federation_refusal, nesting_depth, service_endpoints
+from healthtech_lod.namespaces import GRAPH
+from healthtech_lod.queries import (
     GRAPH_FORMATS,
     READ_ONLY,
     RESULTS_FORMATS,
@@ -42,7 +46,6 @@ from healthtech_lod.executor import (
     FormatUnwritableError,
     JsonLd,
     QueryEvaluationError,
-    QueryExecutor,
     QueryMemoryError,
     QueryRefused,
     QuerySyntaxError,
@@ -50,12 +53,7 @@ from healthtech_lod.executor import (
     StoreSpec,
     WorkerError,
     build_store,
-    federation_refusal,
-    nesting_depth,
-    resident_bytes,
-    service_endpoints,
 )
-from healthtech_lod.namespaces import GRAPH
 
 EX = "https://example.org/"
 XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
@@ -782,7 +780,7 @@ def test_a_deep_query_runs_without_killing_its_worker(executor: QueryExecutor, q
 
 REMOTE_DEEP = """
 from healthtech_lod.remote import RemoteExecutor, RemoteStore
-from healthtech_lod.executor import WorkerError
+from healthtech_lod.queries import WorkerError
 executor = RemoteExecutor(RemoteStore("http://127.0.0.1:9/sparql", ("http://g",), 1.0))
 try:
     executor.execute({query!r}, result_format="json", use_default_graph_as_union=False)
@@ -977,7 +975,8 @@ def test_close_leaves_no_process(tiny_root: Path) -> None:
 
 OWNER = """
 import sys
-from healthtech_lod.executor import QueryExecutor, StoreSpec
+from healthtech_lod.executor import QueryExecutor
+from healthtech_lod.queries import StoreSpec
 
 pool = QueryExecutor(StoreSpec(root=sys.argv[1]), workers=1)
 pool.start()
