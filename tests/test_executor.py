@@ -1,5 +1,8 @@
 """The query executor: worker processes that answer SPARQL and can be killed.
 
+Everything here goes through a ``QueryExecutor``; the worker's side called directly
+is in test_evaluation.py, the tokenizer's checks in test_federation.py.
+
 Expected answers come from the same query run in this process with pyoxigraph;
 bodies are compared parsed (solutions as terms, graphs by isomorphism), never as
 strings. Nothing here measures time: concurrency tests look at the order in which
@@ -25,14 +28,14 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from rdflib import BNode, Graph
 from rdflib.compare import isomorphic
 
 from healthtech_lod import jsonld
 from healthtech_lod.dataset import fill_default_graph, load_oxigraph
-from healthtech_lod.executor import (
+from healthtech_lod.executor import QueryExecutor
+from healthtech_lod.namespaces import GRAPH
+from healthtech_lod.queries import (
     GRAPH_FORMATS,
     READ_ONLY,
     RESULTS_FORMATS,
@@ -42,7 +45,6 @@ from healthtech_lod.executor import (
     FormatUnwritableError,
     JsonLd,
     QueryEvaluationError,
-    QueryExecutor,
     QueryMemoryError,
     QueryRefused,
     QuerySyntaxError,
@@ -50,12 +52,7 @@ from healthtech_lod.executor import (
     StoreSpec,
     WorkerError,
     build_store,
-    federation_refusal,
-    nesting_depth,
-    resident_bytes,
-    service_endpoints,
 )
-from healthtech_lod.namespaces import GRAPH
 
 EX = "https://example.org/"
 XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
@@ -686,79 +683,6 @@ def test_service_in_strings_comments_and_names_is_not_federation(
     assert connections(listener) == 0
 
 
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        ("SELECT * WHERE { ?s ?p ?o }", []),
-        (
-            "SELECT * WHERE { SERVICE <http://a/> {} SERVICE SILENT <http://b/> {} }",
-            [
-                "http://a/",
-                "http://b/",
-            ],
-        ),
-        ("PREFIX e: <http://a/> SELECT * { SERVICE e:x\\.y {} }", ["http://a/x.y"]),
-        ("PREFIX e: <http://a/> SELECT * { SERVICE f:x {} }", [None]),
-        ("BASE <http://a/b/> SELECT * { SERVICE <../c> {} }", ["http://a/c"]),
-        ("SELECT * { SERVICE <http://a/\\u0062> {} }", ["http://a/b"]),
-        ("SELECT * { SERVICE $e {} }", [None]),
-        ("SELECT * { SERVICEex:e {} }", [None]),
-        ("SELECT * { ?s ?p <http://a/it's> } # service", [None]),
-        ("SELECT * { ?s ?p 'service' ; <http://a/service> ?service }", []),
-        ("SELECT * { ?s ?p ?o } # SERVICE <http://a/> {}\n", []),
-        ("SELECT * { ?s ?p ?o } # \r SERVICE <http://a/> {}\n", ["http://a/"]),
-    ],
-)
-def test_service_endpoints(query: str, expected: list[str | None]) -> None:
-    assert service_endpoints(query) == expected
-
-
-# Oxigraph is the judge: a query with one SERVICE clause, to an IRI it cannot call (so
-# the call fails at once, without a connection), between pieces that mention SERVICE
-# without calling it or make tokenizing hard. Whenever Oxigraph makes the call,
-# service_endpoints must have seen it.
-CALLS = ["SERVICE <urn:x> { }", "service<urn:x>{}", "?s ?p trueSERVICE <urn:x> { }"]
-PIECES = [
-    "?s ?p ?o .",
-    'FILTER(?o != "SERVICE <urn:x> { }")',
-    "FILTER(?o != 'x # SERVICE <urn:x> { }')",
-    "FILTER(?o != '''a'' SERVICE <urn:x> {} ''')",
-    'FILTER(?o != "\\"SERVICE <urn:x> { }")',
-    "FILTER(true || ?o<'x>')",
-    "FILTER(?o != <http://x/it's>)",
-    "FILTER(?o != ex:a\\'b)",
-    "# SERVICE <urn:x> { }",
-    "# comment",
-    "OPTIONAL { ?s ex:service ?service }",
-    "FILTER(?o != 'x'@service)",
-    "'",
-    '"',
-]
-SEPARATORS = ["", " ", "\n", "\r"]
-PART = st.lists(st.tuples(st.sampled_from(PIECES), st.sampled_from(SEPARATORS)), max_size=4)
-
-
-@settings(max_examples=300, deadline=None)
-@given(PART, st.sampled_from(CALLS), st.sampled_from(SEPARATORS), PART)
-def test_no_service_call_escapes_detection(
-    before: list[tuple[str, str]], call: str, separator: str, after: list[tuple[str, str]]
-) -> None:
-    body = "".join(piece + sep for piece, sep in [*before, (call, separator), *after])
-    query = f"PREFIX ex: <{EX}>\nSELECT * WHERE {{ ?s ?p ?o .\n{body}\n}}"
-    store = ox.Store()
-    store.add(ox.Quad(ex("s"), ex("p"), ox.Literal("o")))
-    store.add(ox.Quad(ex("s"), ex("p"), ox.Literal(True)))
-    try:
-        results = store.query(query)
-        assert isinstance(results, ox.QuerySolutions)
-        list(results)
-    except SyntaxError:
-        return
-    except OSError as err:
-        assert "scheme" in str(err)
-        assert service_endpoints(query), query
-
-
 # --- Deep queries: nesting and long chains ----------------------------------------------
 
 #: Parse trees thousands of levels deep, each query under 20 000 characters: each one
@@ -780,26 +704,6 @@ def test_a_deep_query_runs_without_killing_its_worker(executor: QueryExecutor, q
     assert executor.pids == before, "no worker died and was replaced"
 
 
-REMOTE_DEEP = """
-from healthtech_lod.remote import RemoteExecutor, RemoteStore
-from healthtech_lod.executor import WorkerError
-executor = RemoteExecutor(RemoteStore("http://127.0.0.1:9/sparql", ("http://g",), 1.0))
-try:
-    executor.execute({query!r}, result_format="json", use_default_graph_as_union=False)
-except WorkerError as err:
-    print(err)
-"""
-
-
-def test_a_remote_backend_checks_a_deep_query_without_crashing() -> None:
-    """With a SPARQL backend, Oxigraph parses each query in the service's own process
-    before sending it: that process must survive a deep one (run apart, to watch it)."""
-    script = REMOTE_DEEP.format(query=DEEP["objects"])
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert "cannot be reached" in done.stdout
-
-
 def test_a_worker_refuses_brackets_nested_past_max_nesting(tiny_root: Path) -> None:
     with QueryExecutor(StoreSpec(root=tiny_root), workers=1, max_nesting=3) as pool:
         before = pool.pids
@@ -809,48 +713,6 @@ def test_a_worker_refuses_brackets_nested_past_max_nesting(tiny_root: Path) -> N
             run(pool, DEEP["braces"])
         assert run(pool, 'ASK { { FILTER("((((" != "") } } # {{{{').boolean
         assert pool.pids == before
-
-
-@pytest.mark.parametrize(
-    ("query", "depth"),
-    [
-        ("ASK {}", 1),
-        ("ASK { FILTER((1)) }", 3),
-        ("SELECT * { ?s ?p [ ?q ( 1 2 ) ] }", 3),
-        ('ASK { FILTER("((" != ")") }', 2),
-        ("ASK { FILTER('''\n{{{\n''' != '') }", 2),
-        ("ASK { ?s <http://example.org/a(b[c> ?o }", 1),
-        ("ASK { ?s ?p ?o } # {{{{", 1),
-        ("PREFIX ex: <http://example.org/>\nASK { ?s ex:a\\(( ?o ) }", 2),
-        ("ASK { << <a> <b> <c> >> <p> ?o }", 2),
-        ("ASK { ?s ?p <<( <a> <b> <c> )>> }", 3),
-        (")))}}} ASK { }", 1),
-    ],
-)
-def test_nesting_depth(query: str, depth: int) -> None:
-    assert nesting_depth(query) == depth
-
-
-CLOSING = {"(": ")", "{": "}", "[": "]"}
-#: What hides brackets from the parser: strings, long strings, IRIs, comments, and
-#: the escapes of a prefixed name.
-NOISE = st.one_of(
-    st.text("({[]})<># '", max_size=6).map(lambda t: f'"{t}"'),
-    st.text('({[]})<>#\n" ', max_size=6).map(lambda t: f"'''{t}'''"),
-    st.text("()[]#'/:ab", max_size=6).map(lambda t: f"<http://example.org/{t}>"),
-    st.text("({[]})<>\"' ", max_size=6).map(lambda t: f"# {t}\n"),
-    st.sampled_from(["ex:a\\(", "ex:b\\)", "?x", "1", ""]),
-)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from("({["), NOISE, NOISE), max_size=30))
-def test_only_brackets_outside_strings_iris_and_comments_count(
-    levels: list[tuple[str, str, str]],
-) -> None:
-    opening = "".join(f"{bracket} {noise} " for bracket, noise, _ in levels)
-    closing = "".join(f" {noise} {CLOSING[bracket]}" for bracket, _, noise in reversed(levels))
-    assert nesting_depth(opening + closing) == len(levels)
 
 
 # --- Processes: timeout, busy, concurrency, close ------------------------------------
@@ -959,12 +821,6 @@ def test_a_worker_grown_past_recycle_rss_is_replaced_after_its_query(tiny_root: 
         assert run(tight, "ASK {}").boolean
 
 
-def test_resident_bytes_reads_proc() -> None:
-    with open("/proc/self/status") as status:
-        kib = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
-    assert abs(resident_bytes() - kib * 1024) < 64 * 2**20
-
-
 def test_close_leaves_no_process(tiny_root: Path) -> None:
     before = children()
     with QueryExecutor(StoreSpec(root=tiny_root), workers=2) as pool:
@@ -977,7 +833,8 @@ def test_close_leaves_no_process(tiny_root: Path) -> None:
 
 OWNER = """
 import sys
-from healthtech_lod.executor import QueryExecutor, StoreSpec
+from healthtech_lod.executor import QueryExecutor
+from healthtech_lod.queries import StoreSpec
 
 pool = QueryExecutor(StoreSpec(root=sys.argv[1]), workers=1)
 pool.start()
@@ -1096,9 +953,3 @@ def test_build_store_refuses_a_used_folder(tiny_root: Path, tmp_path: Path) -> N
     (tmp_path / "used" / "file").write_text("x")
     with pytest.raises(FileExistsError):
         build_store(tiny_root, tmp_path / "used")
-
-
-def test_an_escape_past_the_last_code_point_is_no_crash() -> None:
-    query = "PREFIX ex: <\\UFFFFFFFF>\nSELECT * WHERE { SERVICE ex:x { ?s ?p ?o } }"
-    refusal = federation_refusal(query)
-    assert refusal is not None and "disabled" in refusal

@@ -1043,7 +1043,7 @@ def test_conditional_get_of_an_answer_is_304(client: FlaskClient) -> None:
 
 def test_cache_drops_the_least_recently_used_beyond_its_bytes() -> None:
     from healthtech_lod.cache import ENTRY_OVERHEAD, ResultCache
-    from healthtech_lod.executor import QueryOutcome
+    from healthtech_lod.queries import QueryOutcome
 
     def outcome(size: int) -> QueryOutcome:
         return QueryOutcome("select", "json", "application/json", b"x" * size, 1, False)

@@ -24,7 +24,7 @@ from typing import Generic, TypeVar
 
 from flask import Flask, current_app
 
-from .executor import QueryOutcome
+from .queries import QueryOutcome
 
 EXTENSION = "healthtech_lod.cache"
 DOCUMENTS = "healthtech_lod.documents"

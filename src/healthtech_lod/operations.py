@@ -24,7 +24,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, g, request
 
 from .description import get_statistics
-from .executor import resident_bytes
+from .evaluation import resident_bytes
 from .remote import RemoteError
 from .store import DatasetStore, get_store
 

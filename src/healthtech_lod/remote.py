@@ -38,18 +38,16 @@ from typing import Any, cast
 
 import pyoxigraph as ox
 
-from .executor import (
+from .evaluation import UpdateProbe, answer_request, on_deep_stack
+from .federation import has_dataset_clause
+from .queries import (
     JsonLd,
     Kind,
     QueryOutcome,
     QueryTimeout,
     ResultFormat,
-    UpdateProbe,
     WorkerError,
-    answer_request,
     format_names,
-    has_dataset_clause,
-    on_deep_stack,
     outcome_of,
 )
 

@@ -22,7 +22,7 @@ from gunicorn.app.base import BaseApplication
 from .app import create_app, settings
 from .build import BuildError, cached_build, open_built
 from .dataset import DatasetSyntaxError, dataset_files, shape_files
-from .executor import QueryTimeout
+from .queries import QueryTimeout
 from .remote import RemoteError, RemoteStore, endpoint_of
 from .sparql import EXECUTOR
 

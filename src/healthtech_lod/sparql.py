@@ -61,24 +61,8 @@ from werkzeug.exceptions import (
 from .cache import digest, get_cache
 from .description import serialize_graph, service_graph
 from .echo import quote
-from .executor import (
-    ExecutorBusy,
-    ExecutorClosedError,
-    FormatUnavailableError,
-    FormatUnwritableError,
-    JsonLd,
-    Kind,
-    QueryExecutor,
-    QueryMemoryError,
-    QueryOutcome,
-    QueryRefused,
-    QuerySyntaxError,
-    QueryTimeout,
-    StoreSpec,
-    WorkerError,
-    federation_refusal,
-    nesting_refusal,
-)
+from .executor import QueryExecutor
+from .federation import federation_refusal, nesting_refusal
 from .limits import check_rate, release_query_slot, take_query_slot
 from .namespaces import BASE
 from .negotiation import (
@@ -92,6 +76,21 @@ from .negotiation import (
 )
 from .operations import note_query, query_digest
 from .pages import examples, results_table
+from .queries import (
+    ExecutorBusy,
+    ExecutorClosedError,
+    FormatUnavailableError,
+    FormatUnwritableError,
+    JsonLd,
+    Kind,
+    QueryMemoryError,
+    QueryOutcome,
+    QueryRefused,
+    QuerySyntaxError,
+    QueryTimeout,
+    StoreSpec,
+    WorkerError,
+)
 from .rdf import Statement
 from .remote import RemoteExecutor, RemoteStore
 from .responses import cacheable, described, entity_base, serialize
