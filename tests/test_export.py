@@ -26,13 +26,9 @@ from server import free_port, stop, wait_until_up
 from werkzeug.test import TestResponse
 
 from healthtech_lod.cli import main
-from healthtech_lod.export import (
-    CONFIG_FILE,
-    ExportError,
-    StaticSite,
-    export_static,
-    normalise_base_url,
-)
+from healthtech_lod.export import export_static, normalise_base_url
+from healthtech_lod.nginx import nginx_config
+from healthtech_lod.static_site import CONFIG_FILE, ExportError, StaticSite
 
 pytestmark = pytest.mark.e2e
 
@@ -360,7 +356,7 @@ def test_sparql_needs_the_live_service(served: Served, tmp_path: Path) -> None:
     port = free_port()
     config = tmp_path / CONFIG_FILE
     live = f"http://127.0.0.1:{upstream.server_address[1]}"
-    config.write_text(served.site.nginx_conf(f"127.0.0.1:{port}", sparql_upstream=live))
+    config.write_text(nginx_config(served.site, f"127.0.0.1:{port}", sparql_upstream=live))
     process = start_nginx(config, tmp_path / "run", f"http://127.0.0.1:{port}")
     try:
         proxied = fetch(f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D")

@@ -287,8 +287,8 @@ def export_static(
     from .app import settings
     from .build import BuildError
     from .dataset import DatasetSyntaxError
-    from .export import ExportError
     from .export import export_static as write_export
+    from .static_site import ExportError
 
     if folder.exists() and any(folder.iterdir()):
         raise click.BadParameter(f"{folder} is not empty", param_hint="FOLDER")
