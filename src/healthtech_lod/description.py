@@ -20,10 +20,11 @@ from flask import Blueprint, Flask, Response, current_app, render_template, url_
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
+from .chart import growth
 from .downloads import Download, get_manifest
 from .namespaces import DCAT, DCTERMS, FOAF, LHT, PREFIXES, RDF, SD, VOID, XSD
 from .negotiation import MediaType, languages
-from .pages import Format, Value, curie, growth, href, link
+from .pages import Format, Value, curie, href, link
 from .rdf import from_rdflib
 from .responses import Variants, serialize, written_once
 from .schemaorg import dataset_jsonld
