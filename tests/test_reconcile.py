@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from reconciliation import valid
 
-from healthtech_lod.matching import normalise, similarity
+from healthtech_lod.names import normalise, similarity
 
 HERE = FIXTURES / "reconcile"
 ID = "https://w3id.org/lu-healthtech/id/"
