@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from conftest import MakeApp, validated_once
 from flask import Flask
 
-from healthtech_lod import description, search
+from healthtech_lod import name_index, statistics
 from healthtech_lod.build import BuildError, open_built
 from healthtech_lod.cli import main
 from healthtech_lod.dataset import REPO_ROOT
@@ -68,8 +68,8 @@ def test_opening_a_build_computes_nothing(
     def refuse(*args: object) -> None:
         raise AssertionError("computed at start")
 
-    monkeypatch.setattr(description, "compute_statistics", refuse)
-    monkeypatch.setattr(search, "write_index", refuse)
+    monkeypatch.setattr(statistics, "compute_statistics", refuse)
+    monkeypatch.setattr(name_index, "write_index", refuse)
     app = make_app(DATA_ROOT=str(REPO_ROOT), STORE_PATH=str(built))
     assert app.test_client().get("/").status_code == 200
 

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from healthtech_lod import downloads
+from healthtech_lod import downloads, dumps
 from healthtech_lod.dataset import REPO_ROOT, dataset_files, load_rdflib
 from healthtech_lod.namespaces import GRAPH
 
@@ -155,7 +155,7 @@ def test_prepared_once_per_version(
     def refuse(*args: object) -> None:
         raise AssertionError("serialised again")
 
-    monkeypatch.setattr(downloads, "write_folder", refuse)
+    monkeypatch.setattr(dumps, "write_folder", refuse)
     again = make_app().extensions[downloads.EXTENSION]
     assert again == manifest
 

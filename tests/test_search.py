@@ -8,7 +8,7 @@ import pytest
 from conftest import BROWSER, check_html
 from flask.testing import FlaskClient
 
-from healthtech_lod.search import Entry, NameIndex, fold, write_index
+from healthtech_lod.name_index import Entry, NameIndex, fold, write_index
 
 
 @pytest.mark.parametrize(

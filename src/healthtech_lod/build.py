@@ -38,9 +38,9 @@ from typing import IO, Any, cast
 
 import pyoxigraph as ox
 
-from . import __version__, description, downloads, search, sitemap
+from . import __version__, dumps, name_index, sitemap, statistics
 from .dataset import DatasetSyntaxError, fill_default_graph, load_oxigraph
-from .downloads import Contents, file_quads
+from .dumps import Contents, file_quads
 from .rdf import sort_key
 from .remote import RemoteStore
 from .store import DatasetStore, DatasetVersion, dataset_version, load_shapes
@@ -214,15 +214,15 @@ def _derive(
     ``loaded`` into ``built`` (the dumps from ``contents``); returns the number of
     triples."""
     announce("Counting: statistics and VoID partitions")
-    statistics = description.compute_statistics(loaded, built.base_uri, list(examples))
-    built.statistics_path.write_text(description.statistics_json(statistics), encoding="utf-8")
+    counted = statistics.compute_statistics(loaded, built.base_uri, list(examples))
+    built.statistics_path.write_text(statistics.statistics_json(counted), encoding="utf-8")
     announce("Indexing names for search")
-    search.write_index(search.entries(loaded), built.names_path)
+    name_index.write_index(name_index.entries(loaded), built.names_path)
     pages = sitemap.entity_paths(loaded, built.base_uri)
     sitemap.write_pages(pages, built.folder / sitemap.PAGES_FILE)
     announce("Writing the downloads")
-    downloads.write_folder(contents, built.downloads_path)
-    return statistics.triples
+    dumps.write_folder(contents, built.downloads_path)
+    return counted.triples
 
 
 def _write_manifest(built: Built, triples: int, **source: object) -> None:

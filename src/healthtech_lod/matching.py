@@ -27,9 +27,9 @@ from typing import Union
 
 import pyoxigraph as ox
 
+from .name_index import TRIGRAM, fold
 from .names import normalise, similarity, variants
 from .namespaces import DCTERMS, LHT, RDF, RDFS, SCHEMA, SKOS
-from .search import TRIGRAM, fold
 from .store import DatasetStore
 
 # --- the vocabulary: classes and the properties a query or an extension may name -----

@@ -2,7 +2,7 @@
 (``matching.py``), free of the data.
 
 A name is compared in a normal form (``Name``): folded for case and accents
-(``search.fold``), dots and colons inside words dropped (``S.A.`` is ``sa``,
+(``name_index.fold``), dots and colons inside words dropped (``S.A.`` is ``sa``,
 ``HE:AL`` is ``heal``), split into words at any other punctuation and between
 letters and digits (``Fit4Start`` is ``fit 4 start``), a legal form at the end
 dropped (``SA``, ``S.à r.l.``, ``GmbH``, ``Ltd``, ``Inc.``, ``ASBL``), and the small
@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .search import fold
+from .name_index import fold
 
 # --- names in their normal form ------------------------------------------------------
 

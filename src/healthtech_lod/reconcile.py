@@ -36,7 +36,6 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from . import __version__
 from .description import EXTENSION as STATISTICS
-from .description import Statistics
 from .echo import quote
 from .matching import (
     BY_IRI,
@@ -51,12 +50,14 @@ from .matching import (
     QueryValue,
     is_iri,
 )
+from .name_index import NameIndex, fold
 from .namespaces import DCTERMS, GRAPH, LHT, PREFIXES, RDF, SOURCE
 from .negotiation import BY_KEY
 from .pages import DESCRIPTIONS, LABELS, curie, href, label, text
 from .search import EXTENSION as NAME_INDEX
-from .search import MAX_QUERY, NameIndex, fold
+from .search import MAX_QUERY
 from .security import FRAMEABLE_POLICY
+from .statistics import Statistics
 from .store import DatasetStore, get_store
 
 EXTENSION = "healthtech_lod.reconcile"
