@@ -14,7 +14,8 @@ from flask.testing import FlaskClient
 from healthtech_lod.app import create_app, settings
 from healthtech_lod.config import DEFAULTS
 from healthtech_lod.dataset import REPO_ROOT
-from healthtech_lod.store import DatasetStore, get_store
+from healthtech_lod.opening import get_store
+from healthtech_lod.store import DatasetStore
 
 HTTP_DOCS = REPO_ROOT / "docs" / "http.md"
 

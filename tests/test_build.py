@@ -120,3 +120,21 @@ def test_serve_store_opens_a_build_under_gunicorn(built: Path, tmp_path: Path) -
     finally:
         stop(process)
     assert not (tmp_path / "stores").exists(), "nothing was built at start"
+
+
+def test_the_build_imports_no_web_framework() -> None:
+    """Build once, serve what was built: the build's code (build.py and what it
+    imports) is free of Flask and of the service's views."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, healthtech_lod.build, healthtech_lod.validation\n"
+        "web = sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'werkzeug'))\n"
+        "views = sorted(m for m in sys.modules if m in {'healthtech_lod.' + v for v in "
+        "('app', 'description', 'downloads', 'search', 'responses', 'pages', 'sparql')})\n"
+        "print(web, views)\n"
+    )
+    found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.strip() == "[] []"

@@ -47,8 +47,9 @@ from SPARQLWrapper import (
 
 from healthtech_lod.dataset import REPO_ROOT, load_rdflib
 from healthtech_lod.namespaces import DATASET, GRAPH, ID, LHT, RDF, VOID
+from healthtech_lod.opening import get_store
 from healthtech_lod.rdf import to_rdflib_term
-from healthtech_lod.store import DatasetStore, get_store
+from healthtech_lod.store import DatasetStore
 
 pytestmark = [
     pytest.mark.e2e,

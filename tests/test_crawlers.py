@@ -17,8 +17,9 @@ from healthtech_lod import sitemap
 from healthtech_lod.dataset import REPO_ROOT, load_rdflib
 from healthtech_lod.description import get_statistics
 from healthtech_lod.namespaces import ID
+from healthtech_lod.opening import get_store
 from healthtech_lod.resources import SlugConverter
-from healthtech_lod.store import DatasetStore, get_store
+from healthtech_lod.store import DatasetStore
 
 NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 

@@ -15,7 +15,8 @@ from rdflib.namespace import RDF, XSD
 
 from healthtech_lod import downloads
 from healthtech_lod.namespaces import DCAT, DCTERMS, ID, SCHEMA, SD, SOURCE, VOID
-from healthtech_lod.store import DatasetStore, get_store
+from healthtech_lod.opening import get_store
+from healthtech_lod.store import DatasetStore
 
 DATASET = ID["dataset"]
 SPDX = "http://spdx.org/rdf/terms#"

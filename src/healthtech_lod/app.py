@@ -31,7 +31,6 @@ from . import (
     search,
     security,
     sparql,
-    store,
     vocabulary,
 )
 from .config import defaults
@@ -63,7 +62,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         )
 
     opening.init_app(app)
-    loaded = app.extensions[store.EXTENSION]
+    loaded = app.extensions[opening.EXTENSION]
     description.init_app(app, loaded)
     downloads.init_app(app, loaded)
     crawlers.init_app(app, loaded)

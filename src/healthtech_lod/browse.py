@@ -20,8 +20,8 @@ from .description import get_statistics
 from .echo import quote
 from .namespaces import PREFIXES
 from .negotiation import language, negotiate
+from .opening import get_store
 from .pages import Value, curie, href, label, link
-from .store import get_store
 
 #: Entities listed per page of a class.
 PAGE_SIZE = 100

@@ -24,12 +24,13 @@ from .downloads import get_manifest
 from .dumps import Download
 from .namespaces import DCAT, DCTERMS, FOAF, LHT, PREFIXES, RDF, SD, VOID, XSD
 from .negotiation import MediaType, languages
+from .opening import get_store
 from .pages import Format, Value, curie, href, link
 from .rdf import from_rdflib
 from .responses import Variants, serialize, written_once
 from .schemaorg import dataset_jsonld
 from .statistics import ClassPartition, Statistics, compute_statistics, statistics_from_json
-from .store import DatasetStore, get_store
+from .store import DatasetStore
 
 SKELETON = Path(__file__).with_name("description.ttl")
 EXTENSION = "healthtech_lod.statistics"

@@ -50,6 +50,7 @@ from .build import make_beside, put_in_place
 from .downloads import get_manifest
 from .negotiation import BY_KEY, ERROR_OFFERS
 from .nginx import nginx_config
+from .opening import get_store
 from .static_site import (
     BROWSER,
     BY_FAMILY,
@@ -62,7 +63,6 @@ from .static_site import (
     Family,
     StaticSite,
 )
-from .store import get_store
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 #: What nginx's listen takes here: PORT, or HOST:PORT with an IPv6 host in brackets.

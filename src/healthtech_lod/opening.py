@@ -11,11 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyoxigraph as ox
-from flask import Flask
+from flask import Flask, current_app
 
 from .build import cached_build, cached_remote_build, open_built
 from .remote import RemoteStore, endpoint_of
-from .store import EXTENSION, DatasetStore, DatasetVersion, load_shapes, midnight
+from .store import DatasetStore, DatasetVersion, load_shapes, midnight
+
+#: Where the app keeps its dataset (``app.extensions``).
+EXTENSION = "healthtech_lod"
 
 
 def open_dataset(
@@ -66,3 +69,9 @@ def init_app(app: Flask) -> None:
         tuple(config["EXAMPLE_RESOURCES"]),
         config["BACKEND"],
     )
+
+
+def get_store() -> DatasetStore:
+    """The current app's dataset."""
+    store: DatasetStore = current_app.extensions[EXTENSION]
+    return store

@@ -25,8 +25,9 @@ from flask import Blueprint, Flask, Response, current_app, g, request
 
 from .description import get_statistics
 from .evaluation import resident_bytes
+from .opening import get_store
 from .remote import RemoteError
-from .store import DatasetStore, get_store
+from .store import DatasetStore
 
 ACCESS_LOGGER = "healthtech_lod.access"
 

@@ -21,10 +21,11 @@ from rdflib.namespace import RDF, SH
 from werkzeug.exceptions import ServiceUnavailable
 
 from .description import get_statistics
+from .opening import get_store
 from .pages import Value, link
 from .rdf import from_rdflib, to_rdflib, triples
 from .responses import Variants, serialize
-from .store import DatasetStore, get_store
+from .store import DatasetStore
 from .validation import Violation, shacl_results
 
 EXTENSION = "healthtech_lod.quality"

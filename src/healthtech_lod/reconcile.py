@@ -53,12 +53,13 @@ from .matching import (
 from .name_index import NameIndex, fold
 from .namespaces import DCTERMS, GRAPH, LHT, PREFIXES, RDF, SOURCE
 from .negotiation import BY_KEY
+from .opening import get_store
 from .pages import DESCRIPTIONS, LABELS, curie, href, label, text
 from .search import EXTENSION as NAME_INDEX
 from .search import MAX_QUERY
 from .security import FRAMEABLE_POLICY
 from .statistics import Statistics
-from .store import DatasetStore, get_store
+from .store import DatasetStore
 
 EXTENSION = "healthtech_lod.reconcile"
 SERVICE_NAME = "Luxembourg HealthTech linked data"

@@ -23,9 +23,10 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .echo import quote
 from .negotiation import DOCUMENT_OFFERS, MediaType
+from .opening import get_store
 from .pages import embedded_data, entity_page
 from .responses import Link, Variants, described, serialize, written_once
-from .store import DatasetStore, get_store
+from .store import DatasetStore
 
 bp = Blueprint("resources", __name__)
 

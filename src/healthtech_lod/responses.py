@@ -13,9 +13,9 @@ from .cache import REPLAYABLE, Written, get_documents
 from .echo import quote
 from .namespaces import DCTERMS, FOAF, VOID, XSD
 from .negotiation import BY_KEY, MediaType, jsonld_profile, language, negotiate
+from .opening import get_store
 from .pages import Format
 from .rdf import Statement, triples
-from .store import get_store
 
 
 @dataclass(frozen=True)

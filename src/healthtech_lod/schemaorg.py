@@ -21,7 +21,7 @@ from rdflib.term import Node
 
 from .downloads import get_manifest
 from .namespaces import DCAT, DCTERMS, FOAF, RDF, SCHEMA
-from .store import get_store
+from .opening import get_store
 
 #: Where the dataset is: Luxembourg, in GeoNames and in the EU's country table.
 LUXEMBOURG = (

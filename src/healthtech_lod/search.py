@@ -19,8 +19,9 @@ from flask import Blueprint, Flask, Response, abort, current_app, json, render_t
 
 from .name_index import INDEX_FILE, TYPE, NameIndex
 from .negotiation import negotiate
+from .opening import get_store
 from .pages import href, label
-from .store import DatasetStore, get_store
+from .store import DatasetStore
 
 EXTENSION = "healthtech_lod.search"
 #: Longest query text accepted, in characters.

@@ -74,6 +74,7 @@ from .negotiation import (
     negotiate,
     offered,
 )
+from .opening import get_store
 from .operations import note_query, query_digest
 from .pages import examples, results_table
 from .queries import (
@@ -94,7 +95,7 @@ from .queries import (
 from .rdf import Statement
 from .remote import RemoteExecutor, RemoteStore
 from .responses import cacheable, described, entity_base, serialize
-from .store import DatasetStore, get_store
+from .store import DatasetStore
 
 ENDPOINT_IRI = BASE + "sparql"
 """The endpoint's public IRI: the base of a query's relative IRIs (RFC 3986 §5.1.3, the

@@ -4,9 +4,9 @@ The service always opens a built dataset folder (``build.py``): the one named
 by STORE_PATH (``healthtech-lod build``), or else the repository built once per
 dataset version into STORE_CACHE_DIR. Its store is opened read-only, so no
 request can change it, and every process (gunicorn workers, query workers)
-shares it through the OS page cache instead of holding a copy. ``init_app``
+shares it through the OS page cache instead of holding a copy. ``opening.py``
 opens it once and keeps it in ``app.extensions``; views read it through
-``get_store()``. Each file fills its own named graph; the default graph holds
+``opening.get_store()``. Each file fills its own named graph; the default graph holds
 their union, as a set (``dataset.fill_default_graph``), so queries without
 ``GRAPH`` see every triple once.
 """
@@ -21,15 +21,12 @@ from pathlib import Path
 from typing import TypeGuard, cast
 
 import pyoxigraph as ox
-from flask import current_app
 
 from . import __version__
 from .dataset import check_syntax, dataset_files, shape_files
 from .jsonld import CONTEXT_PATH
 from .namespaces import RDF, RDFS, SKOS
 from .rdf import sort_key, triples
-
-EXTENSION = "healthtech_lod"
 
 # The document of one entity: its own statements, the statements that point at
 # it, and the statements about its sources, each in its named graph.
@@ -213,12 +210,6 @@ def dataset_version(root: Path, base_uri: str, modified: str | None = None) -> D
 
 def midnight(day: str) -> datetime:
     return datetime.combine(date.fromisoformat(day), datetime.min.time(), UTC)
-
-
-def get_store() -> DatasetStore:
-    """The current app's dataset."""
-    store: DatasetStore = current_app.extensions[EXTENSION]
-    return store
 
 
 def _blank(term: object) -> TypeGuard[ox.BlankNode]:

@@ -32,10 +32,11 @@ from .description import document_graph, get_statistics
 from .echo import quote
 from .namespaces import GRAPH, OWL
 from .negotiation import BY_KEY, MediaType
+from .opening import get_store
 from .pages import ontology_page
 from .rdf import from_rdflib
 from .responses import Link, Variants, cacheable, serialize, written_once
-from .store import DatasetStore, get_store
+from .store import DatasetStore
 
 OFFERS = ("turtle", "jsonld", "ntriples", "rdfxml", "html")
 ONTOLOGY = Variants("vocabulary.ontology", OFFERS)
