@@ -196,7 +196,7 @@ def build_remote(
     version = _remote_version(remote, root, base_uri)
     out.mkdir(parents=True, exist_ok=True)
     built = Built(out, version, base_uri, 0)
-    loaded = DatasetStore(remote, root, version, load_shapes(root), None, out)  # type: ignore[arg-type]
+    loaded = DatasetStore(remote, root, version, load_shapes(root), None, out)
     contents = Contents(sorted(remote, key=sort_key), loaded.shapes, base_uri)
     triples = _derive(loaded, built, examples, contents, lambda step: None)
     _write_manifest(built, triples, backend=remote.endpoint, graphs=list(remote.graphs))

@@ -42,7 +42,7 @@ def open_dataset(
     if endpoint is not None:
         remote = RemoteStore.connect(endpoint, base_uri + "graph/")
         built = cached_remote_build(remote, root, base_uri, examples, cache_dir)
-        return DatasetStore(remote, root, built.version, load_shapes(root), None, built.folder)  # type: ignore[arg-type]
+        return DatasetStore(remote, root, built.version, load_shapes(root), None, built.folder)
     if store_path:
         built = open_built(Path(store_path))
     else:

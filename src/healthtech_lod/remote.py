@@ -104,7 +104,7 @@ class RemoteStore:
         use_default_graph_as_union: bool = False,
         default_graph: Sequence[Any] | None = None,
         named_graphs: Sequence[Any] | None = None,
-        substitutions: Mapping[ox.Variable, Term] | None = None,
+        substitutions: Mapping[ox.Variable, Term | ox.Triple] | None = None,
     ) -> ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]:
         """Parse ``query`` here (raises SyntaxError as Oxigraph does), then run it on
         the endpoint, its relative IRIs resolved against ``base_iri``. Without dataset
@@ -213,7 +213,7 @@ def _encode(label: str) -> str:
     return "x" + label.encode().hex()
 
 
-def _sparql(term: Term) -> str:
+def _sparql(term: Term | ox.Triple) -> str:
     """A term in SPARQL syntax; a blank node from the engine as the engine names it."""
     if isinstance(term, ox.BlankNode):
         value = term.value
@@ -228,7 +228,7 @@ def _sparql(term: Term) -> str:
     return str(term)
 
 
-def _bind(query: str, substitutions: Mapping[ox.Variable, Term]) -> str:
+def _bind(query: str, substitutions: Mapping[ox.Variable, Term | ox.Triple]) -> str:
     """The service's own query with its variables bound by a VALUES block opening
     each of its WHERE groups, subqueries' included (every query of this package
     that binds variables has one)."""

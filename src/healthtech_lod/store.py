@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TypeGuard, cast
+from typing import Protocol, TypeGuard, cast
 
 import pyoxigraph as ox
 
@@ -64,11 +64,44 @@ class DatasetVersion:
     modified: datetime
 
 
+class QuadSource(Protocol):
+    """What the service reads a dataset through: Oxigraph's store (``ox.Store``) or a
+    SPARQL backend (``remote.RemoteStore``); mypy checks that both fit. Read-only."""
+
+    def query(
+        self,
+        query: str,
+        /,
+        *,
+        base_iri: str | None = None,
+        use_default_graph_as_union: bool = False,
+        default_graph: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None = None,
+        named_graphs: list[ox.NamedNode | ox.BlankNode] | None = None,
+        substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]
+        | None = None,
+    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | list[ox.Triple]: ...
+
+    def quads_for_pattern(
+        self,
+        subject: ox.NamedNode | ox.BlankNode | None,
+        predicate: ox.NamedNode | None,
+        obj: ox.NamedNode | ox.BlankNode | ox.Literal | None,
+        graph_name: ox.NamedNode | None = None,
+        /,
+    ) -> Iterator[ox.Quad]: ...
+
+    def contains_named_graph(self, name: ox.NamedNode, /) -> bool: ...
+
+    def __iter__(self) -> Iterator[ox.Quad]: ...
+
+    def __len__(self) -> int: ...
+
+
 @dataclass(frozen=True)
 class DatasetStore:
     """The loaded dataset. Read-only: nothing here changes the store."""
 
-    store: ox.Store
+    store: QuadSource
     root: Path
     version: DatasetVersion
     shapes: tuple[ox.Triple, ...]
@@ -84,7 +117,7 @@ class DatasetStore:
         text: str,
         default_graphs: list[ox.NamedNode] | None = None,
         named_graphs: list[ox.NamedNode] | None = None,
-    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | list[ox.Triple]:
         """Evaluate a SPARQL query over the query's own dataset (``FROM``, ``FROM
         NAMED``), which the protocol's dataset parameters replace; with neither, the
         default graph is the set union of the named graphs. Raises SyntaxError if it
