@@ -12,8 +12,11 @@ and body, whatever the framing) is handed to a thread, which then parses it from
 memory without waiting on the network. A request must arrive within
 ``REQUEST_TIMEOUT`` seconds of its first byte being awaited, its header block
 within ``MAX_HEADER_BYTES`` (else 431) and its body within ``MAX_CONTENT_LENGTH``
-(else 413, chunked or not). Slow or idle connections then cost a file descriptor
-and a buffer each, up to gunicorn's ``worker_connections``, and no thread.
+(else 413, chunked or not); these refusals are answered by the loop itself, which
+then reads and discards what the client still sends for up to ``LINGER`` seconds, so
+that the client reads the answer rather than a reset. Slow or idle connections then
+cost a file descriptor and a buffer each, up to gunicorn's ``worker_connections``,
+and no thread.
 
 Answers go the other way the same: the thread writes into memory
 (``RESPONSE_BUFFER_BYTES``), then into a temporary file (up to
