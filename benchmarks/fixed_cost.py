@@ -17,20 +17,18 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
 from pathlib import Path
 
-import pyoxigraph as ox
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-COMMAND = Path(sys.executable).with_name("healthtech-lod")
+import pyoxigraph as ox  # noqa: E402
+from load import Server  # noqa: E402
+
 QUERIES = {
     "ask": "ASK { ?s ?p ?o }",
     "label": "SELECT ?label WHERE { <https://w3id.org/lu-healthtech/id/voicemed> "
@@ -39,45 +37,21 @@ QUERIES = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=300)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        port = free_port()
-        env = {
-            **os.environ,
-            "HEALTHTECH_LOD_STORE_CACHE_DIR": f"{folder}/stores",
-            "HEALTHTECH_LOD_RATE_LIMIT": "0",
-            "HEALTHTECH_LOD_MAX_QUERIES_PER_CLIENT": "0",
-            "HEALTHTECH_LOD_ACCESS_LOG": "false",
+        settings = {
+            "STORE_CACHE_DIR": f"{folder}/stores",
+            "RATE_LIMIT": "0",
+            "MAX_QUERIES_PER_CLIENT": "0",
+            "ACCESS_LOG": "false",
         }
-        process = subprocess.Popen(
-            [str(COMMAND), "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        server = Server(Path(folder), 2, settings)
+        server.start()
         try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    connection.request("GET", "/health")
-                    if connection.getresponse().read() and time.monotonic():
-                        break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise SystemExit("the server did not start") from None
-                    time.sleep(0.2)
-                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
             (store_path,) = Path(folder, "stores").glob("*/store")
             store = ox.Store.read_only(str(store_path))
             print(f"{args.repeats} runs of each query; medians in ms")
@@ -109,8 +83,7 @@ def main() -> None:
                     f"{statistics.median(local_times) * 1000:.2f} | {over * 1000:.2f} |"
                 )
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
+            server.stop()
 
 
 if __name__ == "__main__":

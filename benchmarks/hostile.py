@@ -22,10 +22,8 @@ from __future__ import annotations
 import collections
 import http.client
 import os
-import signal
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -33,15 +31,12 @@ import time
 import urllib.parse
 from pathlib import Path
 
-COMMAND = Path(sys.executable).with_name("healthtech-lod")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from load import Server  # noqa: E402
+
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 ASK = "ASK { ?s ?p ?o }"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def group_pids(leader: int) -> list[int]:
@@ -181,43 +176,29 @@ def hosts(port: int) -> dict[str, int]:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
-        port = free_port()
-        env = {
-            **os.environ,
-            "HEALTHTECH_LOD_STORE_CACHE_DIR": f"{folder}/stores",
-            "HEALTHTECH_LOD_TRUSTED_PROXIES": "1",
-        }
-        process = subprocess.Popen(
-            [str(COMMAND), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        settings = {"STORE_CACHE_DIR": f"{folder}/stores", "TRUSTED_PROXIES": "1"}
+        server = Server(Path(folder), 2, settings)
+        server.start()
+        assert server.process is not None
+        port, leader = server.port, server.process.pid
         try:
-            deadline = time.monotonic() + 120
-            while request(port, "/health", "10.9.9.9", timeout=1)[0] != 200:
-                if time.monotonic() > deadline:
-                    raise SystemExit("the server did not start")
-                time.sleep(0.2)
-            start = rss_mib(process.pid)
+            start = rss_mib(leader)
             print(f"resident memory at start: {start:.0f} MiB")
             for name, run in (
                 ("runaway", lambda: runaway(port)),
                 ("nesting", lambda: nesting(port)),
-                ("headers", lambda: headers(port, process.pid)),
+                ("headers", lambda: headers(port, leader)),
                 ("hosts", lambda: hosts(port)),
             ):
-                before = cpu_seconds(process.pid)
+                before = cpu_seconds(leader)
                 figures = run()
                 print(
-                    f"| {name} | {figures} | CPU {cpu_seconds(process.pid) - before:.2f} s"
-                    f" | RSS {rss_mib(process.pid):.0f} MiB |"
+                    f"| {name} | {figures} | CPU {cpu_seconds(leader) - before:.2f} s"
+                    f" | RSS {rss_mib(leader):.0f} MiB |"
                 )
-            print(f"resident memory at the end: {rss_mib(process.pid):.0f} MiB")
+            print(f"resident memory at the end: {rss_mib(leader):.0f} MiB")
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
+            server.stop()
 
 
 if __name__ == "__main__":

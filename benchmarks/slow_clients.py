@@ -17,11 +17,8 @@ Prints one line per kind with the median and worst latency of the other client.
 from __future__ import annotations
 
 import argparse
-import os
-import signal
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -30,36 +27,13 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-COMMAND = Path(sys.executable).with_name("healthtech-lod")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from load import Server  # noqa: E402
+
 ASK = "ASK { ?s ?p ?o }"
 #: 50 000 rows of every pair of statements: 27 MB as SPARQL JSON on the real data.
 BIG = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } LIMIT 50000"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start(folder: Path) -> tuple[subprocess.Popen[bytes], int]:
-    port = free_port()
-    env = {**os.environ, "HEALTHTECH_LOD_STORE_CACHE_DIR": str(folder / "stores")}
-    process = subprocess.Popen(
-        [str(COMMAND), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1).read()
-            return process, port
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("the server did not start")
 
 
 def trickle(port: int, kind: str, stop: threading.Event) -> None:
@@ -138,7 +112,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        process, port = start(Path(folder))
+        server = Server(Path(folder), 2, {"STORE_CACHE_DIR": f"{folder}/stores"})
+        server.start()
+        port = server.port
         try:
             quiet = attack(port, "idle", 0, 3)
             print(
@@ -153,8 +129,7 @@ def main() -> None:
                     f"over {figures['requests']} requests"
                 )
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
+            server.stop()
 
 
 if __name__ == "__main__":
