@@ -126,6 +126,7 @@ class Sending:
     offset: int = 0  # in the spool
     handed: int = 0  # bytes given to the kernel
     taken: int = 0  # bytes the client had taken from the kernel when last looked at
+    open: bool = True  # False once sent, or given up
 
     def __post_init__(self) -> None:
         self.head = memoryview(self.output.head)
@@ -270,7 +271,12 @@ class BufferingWorker(ThreadWorker):
             return super().handle(conn)
         finally:
             conn.sock = sock
-            conn.output = held.take()
+            output = held.take()
+            if output.head and output.spool is None:
+                # What the socket takes at once goes now, without waiting: a small
+                # answer reaches the client before the loop hears of it.
+                output.head = output.head[send_now(sock, output.head) :]
+            conn.output = output
 
     # -- settings ------------------------------------------------------------------
 
@@ -291,9 +297,13 @@ class BufferingWorker(ThreadWorker):
             return
         sending = Sending(conn, fs, output, time.monotonic() + self.setting("SEND_TIMEOUT"))
         conn.sock.setblocking(False)
-        self.sending.add(sending)
-        self.poller.register(conn.sock, selectors.EVENT_WRITE, partial(self.on_writable, sending))
+        # Most answers fit in the socket's buffer: sent at once, without the poller.
         self.on_writable(sending, conn.sock)
+        if sending.open:
+            self.sending.add(sending)
+            self.poller.register(
+                conn.sock, selectors.EVENT_WRITE, partial(self.on_writable, sending)
+            )
 
     def on_writable(self, sending: Sending, _sock: Any) -> None:
         try:
@@ -323,8 +333,10 @@ class BufferingWorker(ThreadWorker):
         return not sending.head and sending.offset >= sending.output.spooled
 
     def end_sending(self, sending: Sending, sent: bool) -> None:
-        self.poller.unregister(sending.conn.sock)
-        self.sending.discard(sending)
+        sending.open = False
+        if sending in self.sending:
+            self.sending.remove(sending)
+            self.poller.unregister(sending.conn.sock)
         discard(sending.output, self.budget)
         if sent:
             super().finish_request(sending.conn, sending.future)
@@ -348,21 +360,30 @@ class BufferingWorker(ThreadWorker):
         conn.sock.setblocking(False)
         if held and self.advance(reading):
             return
+        # A kept-alive connection comes here because it became readable: its request
+        # is most often there already, and is handed over without the poller.
+        if self.take_bytes(reading):
+            return
         self.reading.add(reading)
         self.poller.register(conn.sock, selectors.EVENT_READ, partial(self.on_bytes, reading))
 
     def on_bytes(self, reading: Reading, _sock: Any) -> None:
+        self.take_bytes(reading)
+
+    def take_bytes(self, reading: Reading) -> bool:
+        """Read what the socket holds and act on it; True once the connection left
+        the loop (handed over, refused or closed)."""
         try:
             data = reading.conn.sock.recv(RECV_SIZE)
         except OSError as error:
             if error.errno in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR):
-                return
+                return False
             data = b""
         if not data:  # the client went away
             self.drop(reading)
-            return
+            return True
         reading.buffer += data
-        self.advance(reading)
+        return self.advance(reading)
 
     def advance(self, reading: Reading) -> bool:
         """Act on what the buffer holds; True once the connection left the loop."""
@@ -489,6 +510,15 @@ def unsent(sock: Any) -> int | None:
     except OSError:
         return None
     return int(struct.unpack("i", raw)[0])
+
+
+def send_now(sock: Any, data: bytes) -> int:
+    """The bytes of ``data`` the socket takes without waiting; 0 on any error (the
+    loop, sending the rest, meets it again and closes the connection)."""
+    try:
+        return int(sock.send(data, socket.MSG_DONTWAIT))
+    except OSError:
+        return 0
 
 
 def send_quietly(sock: Any, data: bytes) -> None:
