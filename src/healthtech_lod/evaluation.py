@@ -8,7 +8,8 @@ owns it and exits when it is gone, so a killed owner leaves no query running.
 Before the store sees a query, the SPARQL tokenizer (``federation``) refuses
 SERVICE (federation makes Oxigraph call other servers) unless the endpoint is
 allowed, and brackets nested deeper than ``max_nesting``. The query then runs on
-a thread with a deep stack (``on_deep_stack``): Oxigraph's parser and evaluator
+a thread with a deep stack (``on_deep_stack``, one per worker, for all its
+queries): Oxigraph's parser and evaluator
 recurse once per level of the query's tree, and a query of a few thousand nested
 brackets, chained triple patterns or MINUS clauses overflows the usual 8 MiB
 stack (SIGSEGV, the worker gone). A text that does not parse as a query is
@@ -129,6 +130,20 @@ def serve_requests(
         conn.send(("failed", f"{type(err).__name__}: {err}"))
         return
     conn.send(("ready", None))
+    # One thread with the deep stack answers every request (one per query cost about
+    # 90 microseconds each); an exception's frames are freed on it, in the loop.
+    on_deep_stack(_answer_requests, conn, store, allowed, max_nesting, recycle_rss)
+
+
+def _answer_requests(
+    conn: Connection,
+    store: ox.Store,
+    allowed: frozenset[str],
+    max_nesting: int | None,
+    recycle_rss: int | None,
+) -> None:  # pragma: no cover - runs in the worker process
+    """Answer the requests that come over ``conn`` until it closes or the worker must
+    be replaced."""
     probe = UpdateProbe()
     while True:
         try:
@@ -136,7 +151,7 @@ def serve_requests(
         except EOFError:
             return
         try:
-            reply, body = on_deep_stack(answer_request, store, probe, allowed, request, max_nesting)
+            reply, body = answer_request(store, probe, allowed, request, max_nesting)
         except MemoryError:  # past the memory limit: answer, then leave
             reply, body = ("memory",), b""
         except Exception as err:  # a 500 for this query; the worker keeps serving
