@@ -322,10 +322,32 @@ def test_each_media_type_is_matched_once_per_request(
         return match(self, value)
 
     monkeypatch.setattr(MIMEAccept, "_best_single_match", counting)
+    negotiation.parsed_accept.cache_clear()
+    negotiation.best_for_accept.cache_clear()
     headers = {"Accept": media_types(40, "text/csv")}
     response = client.get("/sparql", query_string={"query": "ASK {}"}, headers=headers)
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert matched and Counter(matched).most_common(1)[0][1] == 1, Counter(matched)
+
+
+def test_a_known_accept_value_is_not_matched_again(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Clients send few distinct Accept values: the choice for one is kept."""
+    headers = {"Accept": media_types(40, "text/csv")}
+    assert (
+        client.get("/sparql", query_string={"query": "ASK {}"}, headers=headers).status_code == 200
+    )
+    matched: list[str] = []
+    match = MIMEAccept._best_single_match
+
+    def counting(self: MIMEAccept, value: str) -> Any:
+        matched.append(value)
+        return match(self, value)
+
+    monkeypatch.setattr(MIMEAccept, "_best_single_match", counting)
+    response = client.get("/sparql", query_string={"query": "ASK {}"}, headers=headers)
+    assert response.mimetype == "text/csv" and matched == []
 
 
 def test_the_page_language_is_chosen_once_per_request(
@@ -339,6 +361,7 @@ def test_the_page_language_is_chosen_once_per_request(
         return parse(*args)
 
     monkeypatch.setattr(negotiation, "parse_accept_header", counting)
+    negotiation.parsed_accept.cache_clear()  # an Accept value is parsed once, then kept
     page = client.get("/doc/voicemed", headers={"Accept": BROWSER, "Accept-Language": "fr"})
     assert '<html lang="fr">' in page.text and "Affirmations" in page.text
     assert Counter(kind for _, kind in parsed) == {MIMEAccept: 1, LanguageAccept: 1}

@@ -21,6 +21,7 @@ more (a browser sends a handful, Comunica about fifteen).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -177,20 +178,32 @@ def negotiate(offers: Sequence[str], override: str | None = None) -> MediaType:
 def best(offers: Sequence[str], override: str | None) -> MediaType | None:
     """The offer the override names, else the best match for ``Accept`` (the first
     offer when there is no ``Accept``); None when nothing matches."""
-    candidates = [BY_KEY[key] for key in offers]
     if override:
         wanted = override.strip().lower()
+        candidates = (BY_KEY[key] for key in offers)
         return next((m for m in candidates if wanted in (*m.names, *m.accepts)), None)
-    accept = _accept()
-    if not accept:
-        return candidates[0]
-    match = accept.best_match([a for m in candidates for a in m.accepts])
-    return next((m for m in candidates if match in m.accepts), None)
+    key = best_for_accept(tuple(offers), _header("Accept"))
+    return None if key is None else BY_KEY[key]
+
+
+@functools.lru_cache(maxsize=1024)
+def best_for_accept(offers: tuple[str, ...], accept: str) -> str | None:
+    """The key of the offer that best matches the ``Accept`` value ``accept``
+    (media-type parameters ignored, q-values kept), the first offer for an empty
+    one, None when nothing matches. A function of its arguments alone, so its
+    answers are kept: clients send few distinct ``Accept`` values, and a view may
+    negotiate several times (/sparql)."""
+    parsed = parsed_accept(accept)
+    if not parsed:
+        return offers[0]
+    candidates = [BY_KEY[key] for key in offers]
+    match = parsed.best_match([a for m in candidates for a in m.accepts])
+    return next((m.key for m in candidates if match in m.accepts), None)
 
 
 class _Matched(MIMEAccept):
-    """A MIMEAccept that matches each media type against its entries once: a view
-    that negotiates several times (/sparql) reuses the matches of the first."""
+    """A MIMEAccept that matches each media type against its entries once: the
+    offers of /sparql's several negotiations share their media types."""
 
     def __init__(self, values: list[tuple[str, float]]) -> None:
         super().__init__(values)
@@ -202,12 +215,10 @@ class _Matched(MIMEAccept):
         return self.matches[match]
 
 
-def _accept() -> MIMEAccept:
-    """``Accept`` without media-type parameters (q-values kept), read once per request."""
-    if "accept" not in g:
-        g.accept = _Matched([(_essence(value), q) for value, q in _accepted()])
-    accept: MIMEAccept = g.accept
-    return accept
+@functools.lru_cache(maxsize=256)
+def parsed_accept(accept: str) -> _Matched:
+    """The ``Accept`` value without media-type parameters (q-values kept)."""
+    return _Matched([(_essence(value), q) for value, q in parse_accept_header(accept, MIMEAccept)])
 
 
 def _accepted() -> MIMEAccept:
