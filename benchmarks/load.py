@@ -854,7 +854,8 @@ def processes(master: int) -> list[Process]:
     tree = _children()
     found: list[Process] = []
     for pid, role in [(master, "gunicorn master")] + [
-        (worker, "gunicorn worker") for worker in sorted(tree.get(master, []))
+        (child, "gunicorn worker" if _role(child) == "other" else _role(child))
+        for child in sorted(tree.get(master, []))
     ]:
         stat = _stat(pid)
         if stat is None:
