@@ -37,11 +37,17 @@ HEADERS = {
 }
 
 
+_LOWER = {name: name.lower() for name in HEADERS}
+
+
 def add_headers(response: Response) -> Response:
-    frameable = response.headers.get("Content-Security-Policy") == FRAMEABLE_POLICY
+    """Add each of HEADERS the response does not set itself (one look at its headers,
+    not one per name: this runs on every response)."""
+    present = {name.lower(): value for name, value in response.headers.items()}
+    frameable = present.get("content-security-policy") == FRAMEABLE_POLICY
     for name, value in HEADERS.items():
-        if not (frameable and name == "X-Frame-Options"):
-            response.headers.setdefault(name, value)
+        if _LOWER[name] not in present and not (frameable and name == "X-Frame-Options"):
+            response.headers.add(name, value)
     return response
 
 
