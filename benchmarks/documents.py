@@ -19,11 +19,13 @@ package.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import re
 import statistics
 import sys
 import tempfile
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,8 @@ ROUTES = {
     "/context.jsonld": ("/context.jsonld", "application/ld+json"),
     "/browse": ("/browse", "text/html"),
 }
+#: Documents asked once each, per format, for the cost of a first request.
+FIRST_SAMPLE = 30
 #: Issue 15's target: each route at least this share of the trivial route's throughput.
 TARGET = 0.6
 
@@ -57,9 +61,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--rounds", type=int, default=2, help="runs of each, interleaved")
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument(
+        "--warmup", type=float, default=10, help="seconds of wrk before each measured run"
+    )
     parser.add_argument("--json", type=Path, help="write every figure to this file")
     args = parser.parse_args()
-    figures, documents = measure(args.store, args.seconds, args.rounds, args.connections)
+    figures, documents, first = measure(
+        args.store, args.seconds, args.rounds, args.connections, args.warmup
+    )
     reference = statistics.median(run["rps"] for run in figures["trivial"])
     print(f"{documents} documents, wrk {args.connections} connections, {args.seconds:g} s runs")
     print("| route | requests/s | p50 ms | share of the trivial route | 60 % | per worker |")
@@ -74,14 +83,22 @@ def main() -> None:
         print(
             f"| {name} | {rps:.0f} | {p50:.2f} | {rps / reference:.0%}{note} | {mark} | {spread} |"
         )
+    print()
+    print(f"First request of a document (its writing), median of {FIRST_SAMPLE}, one client:")
+    print("| format | ms |")
+    print("|---|---:|")
+    for name, seconds in first.items():
+        print(f"| {name} | {seconds * 1000:.1f} |")
     if args.json:
-        args.json.write_text(json.dumps({"documents": documents, "figures": figures}, indent=1))
+        figures_file = {"documents": documents, "figures": figures, "first_request_s": first}
+        args.json.write_text(json.dumps(figures_file, indent=1))
 
 
 def measure(
-    store: Path | None, seconds: float, rounds: int, connections: int
-) -> tuple[dict[str, list[dict[str, Any]]], int]:
-    """wrk's figures for every route and the trivial route, and the number of documents."""
+    store: Path | None, seconds: float, rounds: int, connections: int, warmup: float
+) -> tuple[dict[str, list[dict[str, Any]]], int, dict[str, float]]:
+    """wrk's figures for every route and the trivial route, the number of documents, and
+    the median seconds of a document's first request in each format."""
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         (root / "service").mkdir()
@@ -97,20 +114,26 @@ def measure(
                 paths = sorted(set(re.findall(r"(/doc/[a-z0-9-]+)<", sitemap)))
             else:
                 paths = [f"/doc/{slug}" for slug in mix.organisation_slugs(store / "store")]
+            first = {
+                name: first_requests(service.port, paths[-FIRST_SAMPLE:], accept)
+                for name, accept in FORMATS.items()
+            }
             runs = {name: (paths, accept) for name, accept in FORMATS.items()}
             runs.update({name: ([path], accept) for name, (path, accept) in ROUTES.items()})
             figures: dict[str, list[dict[str, Any]]] = {name: [] for name in runs}
             figures["trivial"] = []
             for _ in range(rounds):
                 for name, (asked, accept) in runs.items():
-                    figures[name].append(one_run(service, asked, accept, seconds, connections))
+                    figures[name].append(
+                        one_run(service, asked, accept, seconds, connections, warmup)
+                    )
                 figures["trivial"].append(
-                    one_run(trivial, paths, "text/turtle", seconds, connections)
+                    one_run(trivial, paths, "text/turtle", seconds, connections, warmup)
                 )
         finally:
             service.stop()
             trivial.stop()
-    return figures, len(paths)
+    return figures, len(paths), first
 
 
 def one_run(
@@ -119,12 +142,29 @@ def one_run(
     accept: str,
     seconds: float,
     connections: int,
+    warmup: float,
 ) -> dict[str, Any]:
-    """A warm-up pass, then the measured run, with its connections per gunicorn worker."""
-    wrk(server.port, paths, accept, 2, connections)
+    """A warm-up run (long enough for every worker to write every document it is asked
+    for), then the measured run, with its connections per gunicorn worker."""
+    wrk(server.port, paths, accept, warmup, connections)
     assert server.process is not None
     workers = [p.pid for p in processes(server.process.pid) if p.role == "gunicorn worker"]
     return wrk(server.port, paths, accept, seconds, connections, workers=workers)
+
+
+def first_requests(port: int, paths: list[str], accept: str) -> float:
+    """The median seconds of one request for each of ``paths``, none asked before."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    times = []
+    for path in paths:
+        began = time.perf_counter()
+        connection.request("GET", path, headers={"Accept": accept})
+        answer = connection.getresponse()
+        answer.read()
+        times.append(time.perf_counter() - began)
+        assert answer.status == 200, (path, answer.status)
+    connection.close()
+    return statistics.median(times)
 
 
 if __name__ == "__main__":
