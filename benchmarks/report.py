@@ -504,6 +504,32 @@ def memory_section(size: dict[str, Any]) -> list[str]:
 # --- targets ---------------------------------------------------------------------------------
 
 
+def versus_endpoint(
+    size: dict[str, Any], timeout: float
+) -> tuple[float, list[float], list[str], list[str]]:
+    """rdflib-endpoint's time over the service's on the mix at one size: the whole mix
+    (sum of warm medians, a timeout counted as ``timeout``), the per-query ratios, the
+    queries under 20× and those rdflib-endpoint answered with an error."""
+    service, peer = engine_queries(size, "service"), engine_queries(size, "rdflib-endpoint")
+    total_s = total_p = 0.0
+    below: list[str] = []
+    ratios: list[float] = []
+    failed: list[str] = []
+    for name, q in service.items():
+        s = warm_ms(q)
+        p = lower_bound(peer.get(name), "warm", timeout)
+        if s is not None and peer.get(name) and p is None:
+            failed.append(f"`{name}`")
+        if s is None or p is None:
+            continue
+        total_s += s
+        total_p += p
+        ratios.append(p / s)
+        if p / s < 20:
+            below.append(f"`{name}` {ratio(p / s)}")
+    return (total_p / total_s if total_s else 0.0), ratios, below, failed
+
+
 def targets(results: dict[str, Any]) -> list[str]:
     sizes = dict(sizes_of(results))
     timeout = results.get("protocol", {}).get("timeout", 60)
@@ -533,22 +559,7 @@ def targets(results: dict[str, Any]) -> list[str]:
     # 2. 20x faster than rdflib-endpoint at 1 M.
     size = sizes.get("1m")
     if size and engine_queries(size, "rdflib-endpoint") and engine_queries(size, "service"):
-        service, peer = engine_queries(size, "service"), engine_queries(size, "rdflib-endpoint")
-        total_s = total_p = 0.0
-        below, ratios, failed = [], [], []
-        for name, q in service.items():
-            s = warm_ms(q)
-            p = lower_bound(peer.get(name), "warm", timeout)
-            if s is not None and peer.get(name) and p is None:
-                failed.append(f"`{name}`")
-            if s is None or p is None:
-                continue
-            total_s += s
-            total_p += p
-            ratios.append(p / s)
-            if p / s < 20:
-                below.append(f"`{name}` {ratio(p / s)}")
-        overall = total_p / total_s if total_s else 0
+        overall, ratios, below, failed = versus_endpoint(size, timeout)
         geomean = statistics.geometric_mean(ratios) if ratios else 0
         rows.append(
             [

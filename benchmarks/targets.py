@@ -1,0 +1,195 @@
+"""Issue 15's targets, each marked met or not met, from one run on built folders.
+
+    .venv/bin/python benchmarks/targets.py --store 100k=/work/scale/100k-built \\
+        --store 1m=/work/scale/1m-built [--store 10m=/work/scale/10m-built] \\
+        [--mix-json benchmarks/results.json] [--json targets.json]
+
+Each ``--store NAME=FOLDER`` is a folder made by `healthtech-lod build` (the benchmarks
+make them with `python -m benchmarks.generator -n N --out F` and `healthtech-lod build
+--add F`). For every store, `documents.py` measures dereferencing (Turtle, JSON-LD and HTML
+documents of 200 generated organisations, then `/`, `/dataset`, `/def`,
+`/context.jsonld` and `/browse`) against the trivial route, ROUNDS rounds; on the store
+named for the fixed cost (``--fixed-cost``, default the second), `fixed_cost.py` measures a
+fast query's cost over pyoxigraph in process; on the largest store, `example_queries.py`
+times every example query of data/queries.ttl in the service. The p50 latency ratio
+compares the largest store with the smallest, round by round (the noise is the spread of
+the ratios). The ratio to rdflib-endpoint comes from a results file of `run.py` when one is
+given (it loads 1 M statements into rdflib, which takes longer than this run may).
+
+With the 100 k and 1 M stores and the default settings, the run takes about 10 minutes
+on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import documents  # noqa: E402
+import fixed_cost  # noqa: E402
+import report  # noqa: E402
+
+#: Issue 15's bound on the p50 latency of the largest size over the smallest.
+P50_RATIO = 1.3
+#: Issue 15's bound on the whole mix's time, rdflib-endpoint over the service, at 1 M.
+ENDPOINT_RATIO = 20.0
+
+
+@dataclass
+class Target:
+    name: str
+    figure: str
+    met: bool | None  # None: not measured in this run
+
+    @property
+    def mark(self) -> str:
+        return {True: "met", False: "not met", None: "not measured"}[self.met]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--store", action="append", required=True, help="NAME=FOLDER")
+    parser.add_argument("--fixed-cost", help="the store to measure the fixed cost on")
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--warmup", type=float, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--repeats", type=int, default=300, help="runs of each fast query")
+    parser.add_argument("--mix-json", type=Path, help="a results file of run.py")
+    parser.add_argument("--json", type=Path, help="write every figure to this file")
+    args = parser.parse_args()
+    stores = dict(item.split("=", 1) for item in args.store)
+    measured: dict[str, Any] = {"stores": stores, "documents": {}}
+    for name, folder in stores.items():
+        print(f"dereferencing at {name}", file=sys.stderr)
+        figures, count, first = documents.measure(
+            Path(folder), args.seconds, args.rounds, args.connections, args.warmup
+        )
+        measured["documents"][name] = {"count": count, "figures": figures, "first": first}
+    chosen = args.fixed_cost or list(stores)[min(1, len(stores) - 1)]
+    print(f"fixed cost at {chosen}", file=sys.stderr)
+    measured["fixed_cost"] = {
+        "store": chosen,
+        "figures": fixed_cost.measure(Path(stores[chosen]), args.repeats),
+    }
+    largest = list(stores)[-1]
+    print(f"example queries at {largest}", file=sys.stderr)
+    measured["examples"] = {"store": largest, "figures": example_queries(Path(stores[largest]))}
+    if args.mix_json:
+        measured["mix"] = endpoint_ratio(json.loads(args.mix_json.read_text()))
+    if args.json:
+        args.json.write_text(json.dumps(measured, indent=1))
+    print(render(measured, args))
+
+
+def example_queries(store: Path) -> dict[str, dict[str, float]] | None:
+    """The example queries' medians in the service and in process, if the benchmark
+    for them is there."""
+    try:
+        import example_queries as examples  # noqa: PLC0415 - optional part of the run
+    except ImportError:
+        return None
+    figures: dict[str, dict[str, float]] = examples.measure(store)
+    return figures
+
+
+def endpoint_ratio(results: dict[str, Any]) -> dict[str, Any] | None:
+    """rdflib-endpoint's time over the service's on the whole mix at 1 M, from run.py's
+    results, as its report computes it (report.versus_endpoint)."""
+    size = results.get("sizes", {}).get("1m")
+    if not size or not report.engine_queries(size, "rdflib-endpoint"):
+        return None
+    timeout = results.get("protocol", {}).get("timeout", 60)
+    overall, _, below, failed = report.versus_endpoint(size, timeout)
+    return {"ratio": overall, "below": below, "failed": failed, "commit": results.get("commit")}
+
+
+def render(measured: dict[str, Any], args: argparse.Namespace) -> str:
+    """The targets as a Markdown table, then the figures behind them."""
+    targets: list[Target] = []
+    for size, run in measured["documents"].items():
+        figures = run["figures"]
+        reference = statistics.median(r["rps"] for r in figures["trivial"])
+        for route, runs in figures.items():
+            if route == "trivial":
+                continue
+            share = statistics.median(r["rps"] for r in runs) / reference
+            spread = ", ".join(str(r["connections_per_worker"]) for r in runs)
+            targets.append(
+                Target(
+                    f"dereferencing {route} at {size}: 60 % of the trivial route",
+                    f"{share:.0%} (connections per worker: {spread})",
+                    share >= documents.TARGET,
+                )
+            )
+    sizes = list(measured["documents"])
+    if len(sizes) > 1:
+        small, large = measured["documents"][sizes[0]], measured["documents"][sizes[-1]]
+        for route in documents.FORMATS:
+            ratios = [
+                big["p50_ms"] / little["p50_ms"]
+                for big, little in zip(
+                    large["figures"][route], small["figures"][route], strict=True
+                )
+            ]
+            middle = statistics.median(ratios)
+            targets.append(
+                Target(
+                    f"p50 of {route} documents at {sizes[-1]} within {P50_RATIO}× of {sizes[0]}",
+                    f"{middle:.2f}× (rounds: {', '.join(f'{r:.2f}' for r in ratios)})",
+                    middle <= P50_RATIO,
+                )
+            )
+    cost = measured["fixed_cost"]
+    floor = cost["figures"]["trivial route"]["http"]
+    for query, medians in cost["figures"].items():
+        if query == "trivial route":
+            continue
+        over = medians["http"] - medians["local"]
+        targets.append(
+            Target(
+                f"fixed cost of `{query}` at {cost['store']}: at most 0.5 ms",
+                f"{over * 1000:.2f} ms ({medians['http'] * 1000:.2f} through HTTP, "
+                f"{medians['local'] * 1000:.2f} in process; the trivial route "
+                f"{floor * 1000:.2f})",
+                over <= fixed_cost.TARGET,
+            )
+        )
+    examples = measured["examples"]
+    if examples["figures"] is None:
+        targets.append(Target("example queries under 100 ms", "–", None))
+    else:
+        for query, medians in examples["figures"].items():
+            service = medians.get("service")
+            targets.append(
+                Target(
+                    f"example query `{query}` at {examples['store']}: under 100 ms",
+                    "–" if service is None else f"{service * 1000:.1f} ms",
+                    None if service is None else service < 0.1,
+                )
+            )
+    mix = measured.get("mix")
+    targets.append(
+        Target(
+            "the mix at 1 M: rdflib-endpoint at least 20× the service's time",
+            "–" if not mix else f"{mix['ratio']:.1f}× (run.py results of {mix['commit']})",
+            None if not mix else mix["ratio"] >= ENDPOINT_RATIO,
+        )
+    )
+    lines = ["| target | figure | |", "|---|---|---|"]
+    lines += [f"| {t.name} | {t.figure} | {t.mark} |" for t in targets]
+    met = sum(t.met is True for t in targets)
+    lines.append("")
+    lines.append(f"{met} of {len(targets)} met.")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
