@@ -15,7 +15,7 @@ from rdflib.compare import isomorphic
 from werkzeug.datastructures import LanguageAccept, MIMEAccept
 
 from healthtech_lod import negotiation
-from healthtech_lod.negotiation import MEDIA_TYPES
+from healthtech_lod.media_types import MEDIA_TYPES
 
 SELECT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 

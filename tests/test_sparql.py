@@ -21,8 +21,8 @@ from rdflib.namespace import RDFS
 from werkzeug.test import TestResponse
 
 from healthtech_lod.dataset import REPO_ROOT
+from healthtech_lod.media_types import BY_KEY
 from healthtech_lod.namespaces import DATASET, GRAPH, ID, SD
-from healthtech_lod.negotiation import BY_KEY
 from healthtech_lod.responses import serialize
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"

@@ -18,6 +18,7 @@ from flask import Blueprint, Response, abort, json, render_template, request, ur
 from .cache import REPLAYABLE
 from .description import get_statistics
 from .echo import quote
+from .media_types import BY_KEY
 from .namespaces import PREFIXES
 from .negotiation import language, negotiate
 from .opening import get_store
@@ -139,7 +140,7 @@ def index() -> Response | str:
     request.environ[REPLAYABLE] = True  # the same for every request of this version
     if media_type.key == "json":
         body = [{"class": c.name.iri, "name": c.curie, "entities": c.entities} for c in found]
-        return Response(json.dumps(body), mimetype="application/json")
+        return Response(json.dumps(body), mimetype=BY_KEY["json"].mimetype)
     return render_template("browse.html", classes=found)
 
 
@@ -168,5 +169,5 @@ def members(name: str) -> Response | str:
             "pages": page.pages,
             "entities": [{"id": v.iri, "label": v.text} for v in page.entities],
         }
-        return Response(json.dumps(body), mimetype="application/json")
+        return Response(json.dumps(body), mimetype=BY_KEY["json"].mimetype)
     return render_template("class.html", page=page)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_compress import Compress
 
-from .negotiation import MEDIA_TYPES
+from .media_types import MEDIA_TYPES
 
 #: Media types written here that are worth compressing.
 COMPRESSED = (*(m.mimetype for m in MEDIA_TYPES), "application/xml")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from flask import Blueprint, Flask, Response, abort, current_app, url_for
 
 from . import sitemap
-from .negotiation import BY_KEY, MediaType
+from .media_types import BY_KEY, MediaType
 from .responses import cacheable
 from .store import DatasetStore
 
@@ -91,7 +91,7 @@ def get_sitemaps() -> Sitemaps:
 def robots() -> Response:
     """Every crawler may read everything; the sitemap says where the pages are."""
     body = f"User-agent: *\nAllow: /\n\nSitemap: {url_for('crawlers.index', _external=True)}\n"
-    return cacheable(Response(body, mimetype="text/plain"), BY_KEY["text"])
+    return cacheable(Response(body, mimetype=BY_KEY["text"].mimetype), BY_KEY["text"])
 
 
 @bp.get("/sitemap.xml")

@@ -22,8 +22,9 @@ from rdflib.term import Node
 from .chart import growth
 from .downloads import get_manifest
 from .dumps import Download
+from .media_types import MEDIA_TYPES, MediaType
 from .namespaces import DCAT, DCTERMS, FOAF, LHT, PREFIXES, RDF, SD, VOID, XSD
-from .negotiation import MediaType, languages
+from .negotiation import languages
 from .opening import get_store
 from .pages import Format, Value, curie, href, link
 from .rdf import from_rdflib
@@ -42,14 +43,7 @@ VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 FILE_TYPE = Namespace("http://publications.europa.eu/resource/authority/file-type/")
 AVAILABILITY = Namespace("http://publications.europa.eu/resource/authority/planned-availability/")
 #: The EU file type (DCAT-AP's vocabulary for dcterms:format) of each media type served.
-FILE_TYPES = {
-    "text/turtle": FILE_TYPE.RDF_TURTLE,
-    "application/trig": FILE_TYPE.RDF_TRIG,
-    "application/n-quads": FILE_TYPE.RDF_N_QUADS,
-    "application/n-triples": FILE_TYPE.RDF_N_TRIPLES,
-    "application/ld+json": FILE_TYPE.JSON_LD,
-    "application/rdf+xml": FILE_TYPE.RDF_XML,
-}
+FILE_TYPES = {m.mimetype: FILE_TYPE[m.file_type] for m in MEDIA_TYPES if m.file_type}
 
 DESCRIPTION = Variants("description.dataset", ("turtle", "jsonld", "ntriples", "rdfxml", "html"))
 

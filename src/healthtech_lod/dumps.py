@@ -22,6 +22,7 @@ import pyoxigraph as ox
 
 from . import jsonld, rdf
 from .dataset import dataset_files
+from .media_types import BY_KEY
 from .namespaces import GRAPH
 from .rdf import sort_key, triples, used_prefixes
 
@@ -127,14 +128,14 @@ SPECS: tuple[Spec, ...] = (
         "healthtech-lod.ttl",
         "Whole dataset, union of all graphs (Turtle)",
         f"{UNION}, as one Turtle file.",
-        "text/turtle",
+        BY_KEY["turtle"].mimetype,
         _union_turtle,
     ),
     Spec(
         "healthtech-lod.ttl.gz",
         "Whole dataset, union of all graphs (Turtle, gzipped)",
         f"{UNION}, as one Turtle file compressed with gzip.",
-        "text/turtle",
+        BY_KEY["turtle"].mimetype,
         _union_turtle,
         gzip=True,
     ),
@@ -142,7 +143,7 @@ SPECS: tuple[Spec, ...] = (
         "healthtech-lod.trig.gz",
         "Whole dataset with its named graphs (TriG, gzipped)",
         f"{QUADS}, as TriG compressed with gzip.",
-        "application/trig",
+        BY_KEY["trig"].mimetype,
         _dataset(ox.RdfFormat.TRIG),
         gzip=True,
     ),
@@ -150,7 +151,7 @@ SPECS: tuple[Spec, ...] = (
         "healthtech-lod.nq.gz",
         "Whole dataset with its named graphs (N-Quads, gzipped)",
         f"{QUADS}, as N-Quads (one statement a line) compressed with gzip.",
-        "application/n-quads",
+        BY_KEY["nquads"].mimetype,
         _dataset(ox.RdfFormat.N_QUADS),
         gzip=True,
     ),
@@ -158,14 +159,14 @@ SPECS: tuple[Spec, ...] = (
         "healthtech-lod.jsonld",
         "Whole dataset with its named graphs (JSON-LD)",
         f"{QUADS}, as one JSON-LD document with its context inline.",
-        "application/ld+json",
+        BY_KEY["jsonld"].mimetype,
         _jsonld,
     ),
     Spec(
         "ontology.ttl",
         "The vocabulary (Turtle)",
         "The lht: vocabulary (OWL) that the data uses, as served at /def.",
-        "text/turtle",
+        BY_KEY["turtle"].mimetype,
         _ontology,
         dump=False,
     ),
@@ -173,7 +174,7 @@ SPECS: tuple[Spec, ...] = (
         "shapes.ttl",
         "The SHACL shapes (Turtle)",
         "The SHACL shapes that the data conforms to, as served at /shapes.",
-        "text/turtle",
+        BY_KEY["turtle"].mimetype,
         _shapes,
         dump=False,
     ),
@@ -264,7 +265,7 @@ def read_manifest(folder: Path) -> Manifest:
             CHECKSUMS,
             "SHA-256 checksums of the files above (sha256sum format)",
             "The SHA-256 digest of every other file, for sha256sum -c.",
-            "text/plain",
+            BY_KEY["text"].mimetype,
             gzip=False,
             dump=False,
             size=len(checksums),

@@ -18,7 +18,8 @@ from flask import Flask, Response, current_app, g, render_template, request
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from .echo import DETAIL_LENGTH, quote
-from .negotiation import BY_KEY, ERROR_OFFERS, MediaType, best
+from .media_types import BY_KEY, ERROR_OFFERS, MediaType
+from .negotiation import best
 from .remote import RemoteError
 
 # Headers of an error response worth keeping (Allow on a 405, for instance).

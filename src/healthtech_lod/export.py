@@ -48,7 +48,7 @@ from . import crawlers
 from .app import create_app
 from .build import make_beside, put_in_place
 from .downloads import get_manifest
-from .negotiation import BY_KEY, ERROR_OFFERS
+from .media_types import BY_KEY, ERROR_OFFERS
 from .nginx import nginx_config
 from .opening import get_store
 from .static_site import (
@@ -324,7 +324,7 @@ class _Writer:
         """/browse and the pages of every class, as HTML and JSON."""
         group: list[Path] = []
         self.pages("/browse", "browse", group)
-        listing = self.get("/browse", "application/json")
+        listing = self.get("/browse", BY_KEY["json"].mimetype)
         self.save("browse.json", listing, group)
         self.groups.append(group)
         for entry in listing.get_json():
@@ -332,13 +332,13 @@ class _Writer:
             if "." in name or "/" in name:
                 raise ExportError(f"the class {name} cannot be a file name of the export")
             url = f"/browse/{quote(name, safe=':')}"
-            pages = self.get(url, "application/json").get_json()["pages"]
+            pages = self.get(url, BY_KEY["json"].mimetype).get_json()["pages"]
             for number in range(1, pages + 1):
                 page_url = f"{url}?page={number}" if number > 1 else url
                 stem = f"browse/{name}" + (f".page-{number}" if number > 1 else "")
                 group = []
                 self.pages(page_url, stem, group)
-                self.save(f"{stem}.json", self.get(page_url, "application/json"), group)
+                self.save(f"{stem}.json", self.get(page_url, BY_KEY["json"].mimetype), group)
                 self.groups.append(group)
 
     def errors(self) -> None:

@@ -1,4 +1,5 @@
-"""Content negotiation: one table of media types and one function that picks from it.
+"""Content negotiation: one function that picks from the table of media types
+(media_types.py).
 
 A route offers some keys of the table, its default first. An explicit override (a
 ``.ttl`` suffix or ``format=``) wins; otherwise Werkzeug's ``best_match`` follows
@@ -22,139 +23,19 @@ more (a browser sends a handful, Comunica about fifteen).
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from types import MappingProxyType
+from collections.abc import Sequence
 
-import pyoxigraph as ox
 from flask import Flask, Response, abort, current_app, g, request
 from werkzeug.datastructures import LanguageAccept, MIMEAccept
 from werkzeug.exceptions import RequestHeaderFieldsTooLarge
 from werkzeug.http import parse_accept_header, parse_options_header
 
 from .echo import quote
-
-
-@dataclass(frozen=True)
-class MediaType:
-    """One representation the service can write.
-
-    ``aliases`` are other media types a client may ask for to get this one (a JSON
-    client gets SPARQL JSON from /sparql and JSON-LD from documents); ``names`` are
-    the values ``format=`` and the file extension accept. ``errors`` says how an
-    error is written for a client that chose this type: ``html``, ``json``,
-    ``comment`` (an empty RDF document with ``#`` comments) or ``text``.
-    """
-
-    key: str
-    mimetype: str
-    extension: str
-    label: str
-    names: tuple[str, ...]
-    aliases: tuple[str, ...] = ()
-    rdf: ox.RdfFormat | None = None
-    results: ox.QueryResultsFormat | None = None
-    errors: str = "text"
-
-    @property
-    def accepts(self) -> tuple[str, ...]:
-        return (self.mimetype, *self.aliases)
-
-
-_R = ox.RdfFormat
-_Q = ox.QueryResultsFormat
-
-MEDIA_TYPES: tuple[MediaType, ...] = (
-    MediaType(
-        "turtle",
-        "text/turtle",
-        "ttl",
-        "Turtle",
-        ("ttl", "turtle", "n3"),
-        # Turtle is N3 too: SPARQLWrapper's N3 return format asks for these.
-        ("text/n3", "text/rdf+n3"),
-        rdf=_R.TURTLE,
-        errors="comment",
-    ),
-    MediaType(
-        "jsonld",
-        "application/ld+json",
-        "jsonld",
-        "JSON-LD",
-        ("jsonld", "json-ld", "json"),
-        ("application/json", "application/x-json+ld"),
-        rdf=_R.JSON_LD,
-        errors="json",
-    ),
-    MediaType(
-        "ntriples",
-        "application/n-triples",
-        "nt",
-        "N-Triples",
-        ("nt", "ntriples", "n-triples"),
-        rdf=_R.N_TRIPLES,
-        errors="comment",
-    ),
-    MediaType(
-        "rdfxml",
-        "application/rdf+xml",
-        "rdf",
-        "RDF/XML",
-        ("rdf", "xml", "rdfxml", "rdf+xml", "owl"),
-        ("application/xml",),
-        rdf=_R.RDF_XML,
-    ),
-    MediaType("trig", "application/trig", "trig", "TriG", ("trig",), rdf=_R.TRIG, errors="comment"),
-    MediaType(
-        "nquads",
-        "application/n-quads",
-        "nq",
-        "N-Quads",
-        ("nq", "nquads", "n-quads"),
-        rdf=_R.N_QUADS,
-        errors="comment",
-    ),
-    MediaType(
-        "html",
-        "text/html",
-        "html",
-        "HTML",
-        ("html", "htm"),
-        ("application/xhtml+xml",),
-        errors="html",
-    ),
-    MediaType(
-        "srj",
-        "application/sparql-results+json",
-        "srj",
-        "SPARQL JSON",
-        ("json", "srj"),
-        ("application/json",),
-        results=_Q.JSON,
-        errors="json",
-    ),
-    MediaType(
-        "srx",
-        "application/sparql-results+xml",
-        "srx",
-        "SPARQL XML",
-        ("xml", "srx"),
-        ("application/xml",),
-        results=_Q.XML,
-    ),
-    MediaType("csv", "text/csv", "csv", "CSV", ("csv",), results=_Q.CSV),
-    MediaType("tsv", "text/tab-separated-values", "tsv", "TSV", ("tsv",), results=_Q.TSV),
-    MediaType("json", "application/json", "json", "JSON", ("json",), errors="json"),
-    MediaType("text", "text/plain", "txt", "plain text", ("txt", "text")),
+from .media_types import (
+    BY_KEY,
+    MediaType,
+    offered,
 )
-
-BY_KEY: Mapping[str, MediaType] = MappingProxyType({m.key: m for m in MEDIA_TYPES})
-
-#: What each kind of answer offers, default first.
-RESULT_OFFERS = ("srj", "srx", "csv", "tsv")
-GRAPH_OFFERS = ("turtle", "jsonld", "ntriples", "rdfxml", "trig", "nquads")
-DOCUMENT_OFFERS = ("turtle", "jsonld", "ntriples", "rdfxml", "trig", "nquads", "html")
-ERROR_OFFERS = ("text", "json", "html", "turtle", "ntriples", "trig", "nquads", "jsonld")
 
 
 def negotiate(offers: Sequence[str], override: str | None = None) -> MediaType:
@@ -256,11 +137,6 @@ def jsonld_profile() -> str:
     return "compacted"
 
 
-def offered(offers: Sequence[str]) -> str:
-    """The offers as a readable list, for messages."""
-    return ", ".join(f"{BY_KEY[k].mimetype} (.{BY_KEY[k].extension})" for k in offers)
-
-
 def language() -> str:
     """The language of the current page: ``lang=`` if it is one of LANGUAGES, else
     the best match of ``Accept-Language``, else the first of LANGUAGES. Chosen once
@@ -334,7 +210,7 @@ def languages() -> list[str]:
 def _vary(response: Response) -> Response:
     if g.get("negotiated"):
         response.vary.add("Accept")
-    if g.get("language_negotiated") and response.mimetype == "text/html":
+    if g.get("language_negotiated") and response.mimetype == BY_KEY["html"].mimetype:
         response.vary.add("Accept-Language")
     return response
 

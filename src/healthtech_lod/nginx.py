@@ -22,7 +22,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from werkzeug.datastructures import MIMEAccept
 
 from .app import CORS_EXPOSED, CORS_METHODS
-from .negotiation import BY_KEY, ERROR_OFFERS, MediaType, offered
+from .media_types import BY_KEY, ERROR_OFFERS, MediaType, offered
 from .security import HEADERS as SECURITY_HEADERS
 from .static_site import (
     BROWSE_OFFERS,
@@ -41,6 +41,9 @@ from .static_site import (
 )
 
 TEMPLATE = "nginx.conf.j2"
+
+
+HTML = BY_KEY["html"].mimetype
 
 
 def nginx_config(
@@ -275,9 +278,12 @@ def _values(site: StaticSite, listen: str, root: Path, upstream: str | None) -> 
         "types": sorted((ext, _essence(t)) for ext, t in site.types.items()),
         # text/html is always in charset_types and gzip_types.
         "charset_types": sorted(
-            {_essence(t) for t in observed if "charset=utf-8" in t.lower()} - {"text/html"}
+            {_essence(t) for t in observed if "charset=utf-8" in t.lower()}
+            - {BY_KEY["html"].mimetype}
         ),
-        "gzip_types": sorted({_essence(t) for t in observed} - {"application/gzip", "text/html"}),
+        "gzip_types": sorted(
+            {_essence(t) for t in observed} - {"application/gzip", BY_KEY["html"].mimetype}
+        ),
         "languages": _languages(site.languages),
         "negotiations": _negotiations(),
         "text": text,
@@ -306,7 +312,7 @@ def _values(site: StaticSite, listen: str, root: Path, upstream: str | None) -> 
             "|".join(_escape(n) for n in site.downloads if n != SUMS)
         ),
         "sums": SUMS,
-        "sums_type": _essence(site.download_types.get(SUMS, "text/plain")),
+        "sums_type": _essence(site.download_types.get(SUMS, BY_KEY["text"].mimetype)),
         "browse": {"name": _offers_name(BROWSE_OFFERS), "offered": offered(BROWSE_OFFERS)},
         "live": [f"= {route}" for route in LIVE_ROUTES]
         + [f"^~ {prefix}" for prefix in LIVE_PREFIXES],

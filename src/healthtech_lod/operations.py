@@ -25,6 +25,7 @@ from flask import Blueprint, Flask, Response, current_app, g, request
 
 from .description import get_statistics
 from .evaluation import resident_bytes
+from .media_types import BY_KEY
 from .opening import get_store
 from .remote import RemoteError
 from .store import DatasetStore
@@ -54,7 +55,7 @@ def health() -> Response:
         "store": _kind(store),
         "query_workers": current_app.config["QUERY_WORKERS"],
     }
-    response = Response(json.dumps(body), status=code, mimetype="application/json")
+    response = Response(json.dumps(body), status=code, mimetype=BY_KEY["json"].mimetype)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -23,30 +23,20 @@ from typing import Any, Literal
 
 import pyoxigraph as ox
 
+from .media_types import MEDIA_TYPES
+
 Kind = Literal["select", "ask", "graph"]
 KINDS: tuple[Kind, ...] = ("select", "ask", "graph")
 #: Which limit cut an answer: ``max_rows`` or ``max_bytes``.
 Cut = Literal["rows", "bytes"]
 
-#: Formats of SELECT and ASK results, by name.
+#: Formats of SELECT and ASK results, by name (the first of a media type's names).
 RESULTS_FORMATS: Mapping[str, ox.QueryResultsFormat] = MappingProxyType(
-    {
-        "json": ox.QueryResultsFormat.JSON,
-        "xml": ox.QueryResultsFormat.XML,
-        "csv": ox.QueryResultsFormat.CSV,
-        "tsv": ox.QueryResultsFormat.TSV,
-    }
+    {m.names[0]: m.results for m in MEDIA_TYPES if m.results is not None}
 )
 #: Formats of CONSTRUCT and DESCRIBE results, by name (JSON-LD is expanded).
 GRAPH_FORMATS: Mapping[str, ox.RdfFormat] = MappingProxyType(
-    {
-        "turtle": ox.RdfFormat.TURTLE,
-        "ntriples": ox.RdfFormat.N_TRIPLES,
-        "nquads": ox.RdfFormat.N_QUADS,
-        "trig": ox.RdfFormat.TRIG,
-        "rdfxml": ox.RdfFormat.RDF_XML,
-        "jsonld": ox.RdfFormat.JSON_LD,
-    }
+    {m.key: m.rdf for m in MEDIA_TYPES if m.rdf is not None}
 )
 _FORMAT_NAMES: dict[ox.QueryResultsFormat | ox.RdfFormat, str] = {
     **{fmt: name for name, fmt in RESULTS_FORMATS.items()},

@@ -50,9 +50,9 @@ from .matching import (
     QueryValue,
     is_iri,
 )
+from .media_types import BY_KEY
 from .name_index import NameIndex, fold
 from .namespaces import DCTERMS, GRAPH, LHT, PREFIXES, RDF, SOURCE
-from .negotiation import BY_KEY
 from .opening import get_store
 from .pages import DESCRIPTIONS, LABELS, curie, href, label, text
 from .search import EXTENSION as NAME_INDEX
@@ -480,7 +480,9 @@ def preview() -> Response:
         line=_line(store, node),
         sources=tuple((label(store, ox.NamedNode(s)), href(s)) for s in sources),
     )
-    response = Response(render_template("preview.html", card=card), mimetype="text/html")
+    response = Response(
+        render_template("preview.html", card=card), mimetype=BY_KEY["html"].mimetype
+    )
     response.headers["Content-Security-Policy"] = FRAMEABLE_POLICY
     return response
 
@@ -592,4 +594,4 @@ def _line(store: DatasetStore, node: ox.NamedNode) -> str | None:
 
 
 def _json(body: Mapping[str, Any]) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False), mimetype="application/json")
+    return Response(json.dumps(body, ensure_ascii=False), mimetype=BY_KEY["json"].mimetype)

@@ -40,6 +40,7 @@ import pyoxigraph as ox
 
 from .evaluation import UpdateProbe, answer_request, on_deep_stack
 from .federation import has_dataset_clause
+from .media_types import BY_KEY
 from .queries import (
     JsonLd,
     Kind,
@@ -52,7 +53,7 @@ from .queries import (
 )
 
 PREFIX = "sparql:"
-XML_RESULTS = "application/sparql-results+xml"
+XML_RESULTS = BY_KEY["srx"].mimetype
 _BNODE = re.compile(r"<bnode>([^<]*)</bnode>")
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
@@ -121,7 +122,7 @@ class RemoteStore:
         if default_graph is None and named_graphs is None and has_dataset_clause(query):
             defaults = named = ()  # the query's FROM / FROM NAMED are its dataset
         if isinstance(kind, ox.QueryTriples):
-            body = self._post(query, defaults, named, "application/n-triples")
+            body = self._post(query, defaults, named, BY_KEY["ntriples"].mimetype)
             return list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
         results = _results(self._post(query, defaults, named, XML_RESULTS))
         if isinstance(kind, ox.QueryBoolean) and isinstance(results, ox.QuerySolutions):

@@ -22,7 +22,7 @@ from werkzeug.routing import BaseConverter
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .echo import quote
-from .negotiation import DOCUMENT_OFFERS, MediaType
+from .media_types import DOCUMENT_OFFERS, MediaType
 from .opening import get_store
 from .pages import embedded_data, entity_page
 from .responses import Link, Variants, described, serialize, written_once

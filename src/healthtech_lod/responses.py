@@ -11,8 +11,9 @@ from flask import Response, abort, current_app, g, request, url_for
 from . import jsonld, rdf
 from .cache import REPLAYABLE, Written, get_documents
 from .echo import quote
+from .media_types import BY_KEY, MediaType
 from .namespaces import DCTERMS, FOAF, VOID, XSD
-from .negotiation import BY_KEY, MediaType, jsonld_profile, language, negotiate
+from .negotiation import jsonld_profile, language, negotiate
 from .opening import get_store
 from .pages import Format
 from .rdf import Statement, triples

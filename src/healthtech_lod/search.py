@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, abort, current_app, json, render_template, request
 
+from .media_types import BY_KEY
 from .name_index import INDEX_FILE, TYPE, NameIndex
 from .negotiation import negotiate
 from .opening import get_store
@@ -74,7 +75,7 @@ def search() -> Response | str:
                 for h in hits
             ],
         }
-        return Response(json.dumps(body), mimetype="application/json")
+        return Response(json.dumps(body), mimetype=BY_KEY["json"].mimetype)
     return render_template("search.html", query=text, hits=hits, total=total)
 
 

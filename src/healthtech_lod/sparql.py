@@ -64,16 +64,9 @@ from .echo import quote
 from .executor import QueryExecutor
 from .federation import federation_refusal, nesting_refusal
 from .limits import check_rate, release_query_slot, take_query_slot
+from .media_types import BY_KEY, GRAPH_OFFERS, RESULT_OFFERS, offered
 from .namespaces import BASE
-from .negotiation import (
-    BY_KEY,
-    GRAPH_OFFERS,
-    RESULT_OFFERS,
-    best,
-    jsonld_profile,
-    negotiate,
-    offered,
-)
+from .negotiation import best, jsonld_profile, negotiate
 from .opening import get_store
 from .operations import note_query, query_digest
 from .pages import examples, results_table
@@ -106,7 +99,7 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 READ_ONLY = "This SPARQL service is read-only: updates are refused and nothing was changed."
 EXECUTOR = "healthtech_lod.executor"
 #: The executor's names of the SPARQL results formats, by media type key.
-RESULT_NAMES = {"srj": "json", "srx": "xml", "csv": "csv", "tsv": "tsv"}
+RESULT_NAMES = {key: BY_KEY[key].names[0] for key in RESULT_OFFERS}
 #: Header of an answer cut at MAX_RESULT_ROWS (or of the HTML table's limit):
 #: ``rows=N``; or at MAX_ANSWER_BYTES: ``bytes=N`` (N the limit).
 TRUNCATED = "SPARQL-Results-Truncated"

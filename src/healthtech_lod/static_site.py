@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .description import DESCRIPTION
-from .negotiation import BY_KEY, DOCUMENT_OFFERS, MediaType
+from .media_types import BY_KEY, DOCUMENT_OFFERS, MediaType
 from .quality import QUALITY
 from .resources import SlugConverter
 from .vocabulary import ONTOLOGY, SHAPES
@@ -27,7 +27,7 @@ LIVE_ROUTES = ("/sparql", "/search", "/rdf-graphs", "/health", "/reconcile")
 LIVE_PREFIXES = ("/graph/", "/reconcile/")
 
 
-BROWSER = "text/html"
+BROWSER = BY_KEY["html"].mimetype
 
 
 SLUG = SlugConverter.regex

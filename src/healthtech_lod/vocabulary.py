@@ -30,8 +30,8 @@ from .cache import REPLAYABLE
 from .dataset import check_syntax
 from .description import document_graph, get_statistics
 from .echo import quote
+from .media_types import BY_KEY, MediaType
 from .namespaces import GRAPH, OWL
-from .negotiation import BY_KEY, MediaType
 from .opening import get_store
 from .pages import ontology_page
 from .rdf import from_rdflib
@@ -183,4 +183,4 @@ def context() -> Response:
     its final form replayed, replay.py)."""
     body = jsonld.published_context()
     request.environ[REPLAYABLE] = True
-    return cacheable(Response(body, mimetype="application/ld+json"), BY_KEY["jsonld"])
+    return cacheable(Response(body, mimetype=BY_KEY["jsonld"].mimetype), BY_KEY["jsonld"])
