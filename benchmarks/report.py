@@ -167,7 +167,7 @@ def header(results: dict[str, Any]) -> list[str]:
         "",
         "## How it is measured",
         "",
-        "- **Data.** `healthtech-lod generate -n N` (1 500, 15 000 and 150 000 synthetic "
+        "- **Data.** `python -m benchmarks.generator -n N` (1 500, 15 000 and 150 000 synthetic "
         "organisations) then `healthtech-lod build --add` with the repository. Every engine "
         "serves the same statements: the service and pyoxigraph the built store, Virtuoso, "
         "rdflib and rdflib-endpoint the build's N-Quads dump (`downloads/healthtech-lod.nq.gz`, "
@@ -416,7 +416,10 @@ def data_section(size: dict[str, Any]) -> list[str]:
             "triples in the store (distinct, union of graphs)",
             f"{size.get('triples') or 0:,}".replace(",", " "),
         ],
-        ["generation (`healthtech-lod generate`)", f"{size.get('generate_seconds', 0):.1f} s"],
+        [
+            "generation (`python -m benchmarks.generator`)",
+            f"{size.get('generate_seconds', 0):.1f} s",
+        ],
         [
             "build (`healthtech-lod build --add`)",
             f"{size['build_seconds']:.1f} s" if "build_seconds" in size else "–",

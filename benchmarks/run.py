@@ -7,7 +7,7 @@ One command, from the repository root:
     .venv/bin/python benchmarks/run.py --from-json benchmarks/results.json   # report only
 
 For each size (100k, 1m, 10m: 1 500, 15 000, 150 000 synthetic organisations from
-`healthtech-lod generate`, about 100 k, 1 M and 10 M statements), in a temporary folder:
+`python -m benchmarks.generator`, about 100 k, 1 M and 10 M statements), in a temporary folder:
 
 1. generates the ecosystem and builds it with the repository (`healthtech-lod build --add`):
    build time, store size on disk;
@@ -237,9 +237,9 @@ def disk_bytes(path: Path) -> dict[str, int]:
 # --- one size ------------------------------------------------------------------------------
 
 
-def timed_command(command: list[str]) -> tuple[float, str]:
+def timed_command(command: list[str], cwd: Path | None = None) -> tuple[float, str]:
     started = time.monotonic()
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=cwd)
     seconds = time.monotonic() - started
     if done.returncode != 0:
         raise RuntimeError(
@@ -590,8 +590,11 @@ def run_size(size: str, options: Options, work: Path, code: Path, results: dict[
 
     with phase("generate"):
         log(f"{size}: generating {organisations} organisations")
+        # The generator of the code measured (benchmarks/generator, not in the package).
         seconds, out = timed_command(
-            [str(COMMAND), "generate", "-n", str(organisations), "--out", str(generated)]
+            [sys.executable, "-m", "benchmarks.generator", "-n", str(organisations)]
+            + ["--out", str(generated.resolve())],
+            cwd=code,
         )
         result["generate_seconds"] = seconds
         match = re.search(r"(\d+) statements", out)
@@ -726,9 +729,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, terminate)
     work = options.workdir or Path(tempfile.mkdtemp(prefix="healthtech-lod-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    dirty = git(
-        "status", "--porcelain", "--", "src", "data", "ontology", "shapes", "pyproject.toml"
-    )
+    measured = ("src", "benchmarks/generator", "data", "ontology", "shapes", "pyproject.toml")
+    dirty = git("status", "--porcelain", "--", *measured)
     if options.worktree:
         code = REPO
         code_note = "the working tree" + (" (with uncommitted changes)" if dirty else "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from html.parser import HTMLParser
@@ -217,3 +218,18 @@ def check_html(text: str) -> _Checker:
     checker.feed(text)
     assert checker.open == [], f"unclosed: {checker.open}"
     return checker
+
+
+def fails_in_one_line(result: subprocess.CompletedProcess[str], *expected: str) -> str:
+    """Assert that ``result`` exited non-zero without a traceback (its own or a child
+    process's), its standard error ending with one "Error: …" line holding every
+    ``expected`` fragment; returns that line."""
+    assert result.returncode != 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines, "nothing on standard error"
+    assert lines[-1].startswith("Error: "), result.stderr
+    assert [line for line in lines if "Error" in line] == [lines[-1]], result.stderr
+    for fragment in expected:
+        assert fragment in lines[-1], f"{fragment!r} not in {lines[-1]!r}"
+    return lines[-1]

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from conftest import MakeApp, validated_once
 from flask import Flask
 
+from benchmarks.generator.__main__ import generate
 from healthtech_lod import name_index, statistics
 from healthtech_lod.build import BuildError, open_built
 from healthtech_lod.cli import main
@@ -22,12 +23,13 @@ from healthtech_lod.validation import Report
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, repository_report: Report) -> Path:
-    """The repository plus 30 synthetic organisations, built through the command line
-    (the repository's validation is the test run's one, ``repository_report``)."""
+    """The repository plus 30 synthetic organisations (the benchmarks' generator), built
+    through the command line (the repository's validation is the test run's one,
+    ``repository_report``)."""
     folder = tmp_path_factory.mktemp("build")
     synthetic = folder / "synthetic.nq"
     runner = CliRunner()
-    made = runner.invoke(main, ["generate", "-n", "30", "--out", str(synthetic)])
+    made = runner.invoke(generate, ["-n", "30", "--out", str(synthetic)])
     assert made.exit_code == 0, made.output
     out = folder / "out"
     with validated_once(repository_report):

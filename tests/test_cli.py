@@ -16,7 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES
+from conftest import FIXTURES, fails_in_one_line
 
 from healthtech_lod.cli import main
 from healthtech_lod.dataset import fill_default_graph, load_oxigraph
@@ -118,21 +118,6 @@ def run(
         stdout, stderr = process.communicate()
         pytest.fail(f"still running after 60 s:\n{stderr}")
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
-
-
-def fails_in_one_line(result: subprocess.CompletedProcess[str], *expected: str) -> str:
-    """Assert that ``result`` exited non-zero without a traceback (its own or a child
-    process's), its standard error ending with one "Error: …" line holding every
-    ``expected`` fragment; returns that line."""
-    assert result.returncode != 0, result.stdout + result.stderr
-    assert "Traceback" not in result.stdout + result.stderr, result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert lines, "nothing on standard error"
-    assert lines[-1].startswith("Error: "), result.stderr
-    assert [line for line in lines if "Error" in line] == [lines[-1]], result.stderr
-    for fragment in expected:
-        assert fragment in lines[-1], f"{fragment!r} not in {lines[-1]!r}"
-    return lines[-1]
 
 
 def fill(args: tuple[str, ...], inputs: dict[str, Path], out: Path) -> list[str]:
@@ -252,29 +237,6 @@ def test_validate_says_why_in_one_line(
     args: tuple[str, ...], expected: tuple[str, ...], inputs: dict[str, Path], tmp_path: Path
 ) -> None:
     fails_in_one_line(run("validate", *fill(args, inputs, tmp_path)), *expected)
-
-
-GENERATE_FAILURES = {
-    "missing-folder": (("--out", "{missing}/x.nq"), ("missing/x.nq", "No such file")),
-    "under-a-file": (("--out", "{plain}/x.nq"), ("plain/x.nq", "Not a directory")),
-    "directory-as-file": (("--out", "{folder_nq}"), ("folder.nq", "is a directory")),
-    "unknown-extension": (("--out", "{out}/x.txt"), ("use one of",)),
-    "too-few": (("--out", "{out}/x.nq", "-n", "5"), ("5 is not in the range",)),
-    "not-a-number": (("--out", "{out}/x.nq", "-n", "many"), ("'many' is not a valid integer",)),
-}
-
-
-@pytest.mark.parametrize(
-    ("args", "expected"), list(GENERATE_FAILURES.values()), ids=list(GENERATE_FAILURES)
-)
-def test_generate_says_why_in_one_line(
-    args: tuple[str, ...], expected: tuple[str, ...], inputs: dict[str, Path], tmp_path: Path
-) -> None:
-    filled = fill(args, inputs, tmp_path)
-    if "-n" not in filled:
-        filled += ["-n", "10"]
-    fails_in_one_line(run("generate", *filled), *expected)
-    assert list(tmp_path.iterdir()) == []
 
 
 def fixture_settings(root: Path, tmp_path: Path) -> dict[str, str]:

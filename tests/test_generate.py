@@ -1,23 +1,28 @@
-"""The synthetic ecosystem: valid with the real data, deterministic, linear, a graph per source."""
+"""The synthetic ecosystem of the benchmarks (benchmarks/generator): valid with the real
+data, deterministic, linear, a graph per source; its command says why in one line."""
 
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
+from conftest import fails_in_one_line
 
-from healthtech_lod.cli import main
-from healthtech_lod.dataset import REPO_ROOT, load_oxigraph
-from healthtech_lod.generate import (
+from benchmarks.generator import (
     KINDS,
     SOURCES,
     load_reference,
     statements,
     write_ecosystem,
 )
+from benchmarks.generator.__main__ import generate
+from healthtech_lod.cli import main
+from healthtech_lod.dataset import REPO_ROOT, load_oxigraph
 from healthtech_lod.namespaces import DCTERMS, ID, LHT, RDF, RDFS
 from healthtech_lod.validation import validate_repository
 
@@ -128,15 +133,57 @@ def test_formats_by_extension_hold_the_same_statements(tmp_path: Path) -> None:
         write_ecosystem(tmp_path / "x.json", 15)
 
 
-def test_cli_generate(tmp_path: Path) -> None:
+def test_the_command(tmp_path: Path) -> None:
     runner = CliRunner()
     out = tmp_path / "eco.trig"
-    result = runner.invoke(main, ["generate", "--organisations", "12", "--out", str(out)])
+    result = runner.invoke(generate, ["--organisations", "12", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "statements" in result.stdout and out.stat().st_size > 0
-    again = runner.invoke(main, ["generate", "-n", "12", "--out", str(tmp_path / "again.trig")])
+    again = runner.invoke(generate, ["-n", "12", "--out", str(tmp_path / "again.trig")])
     assert again.exit_code == 0 and (tmp_path / "again.trig").read_bytes() == out.read_bytes()
-    bad = runner.invoke(main, ["generate", "-n", "12", "--out", str(tmp_path / "eco.json")])
+    bad = runner.invoke(generate, ["-n", "12", "--out", str(tmp_path / "eco.json")])
     assert bad.exit_code == 2 and "--out" in bad.output
-    too_few = runner.invoke(main, ["generate", "-n", "3", "--out", str(out)])
+    too_few = runner.invoke(generate, ["-n", "3", "--out", str(out)])
     assert too_few.exit_code == 2
+
+
+def test_the_service_has_no_generate_command() -> None:
+    """The generator is a benchmark tool: neither the command nor the wheel carries it."""
+    assert "generate" not in main.commands
+
+
+GENERATE_FAILURES = {
+    "missing-folder": (("--out", "{missing}/x.nq"), ("missing/x.nq", "No such file")),
+    "under-a-file": (("--out", "{plain}/x.nq"), ("plain/x.nq", "Not a directory")),
+    "directory-as-file": (("--out", "{folder_nq}"), ("folder.nq", "is a directory")),
+    "unknown-extension": (("--out", "{out}/x.txt"), ("use one of",)),
+    "too-few": (("--out", "{out}/x.nq", "-n", "5"), ("5 is not in the range",)),
+    "not-a-number": (("--out", "{out}/x.nq", "-n", "many"), ("'many' is not a valid integer",)),
+}
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"), list(GENERATE_FAILURES.values()), ids=list(GENERATE_FAILURES)
+)
+def test_the_command_says_why_in_one_line(
+    args: tuple[str, ...], expected: tuple[str, ...], tmp_path: Path
+) -> None:
+    """``python -m benchmarks.generator`` from the repository root, as the benchmarks run it."""
+    inputs, out = tmp_path / "inputs", tmp_path / "out"
+    (inputs / "folder.nq").mkdir(parents=True)
+    (inputs / "plain").write_text("a file, not a folder\n", encoding="utf-8")
+    out.mkdir()
+    paths = {"missing": inputs / "missing", "plain": inputs / "plain", "out": out}
+    filled = [arg.format(folder_nq=inputs / "folder.nq", **paths) for arg in args]
+    if "-n" not in filled:
+        filled += ["-n", "10"]
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.generator", *filled],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        timeout=60,
+        check=False,
+    )
+    fails_in_one_line(result, *expected)
+    assert list(out.iterdir()) == []

@@ -16,10 +16,11 @@ service builds the repository into a cache folder per version
 (``cached_build``) and opens that.
 
 A build is the repository's files (each in its named graph) plus, optionally,
-extra N-Quads or TriG files (``--add``, e.g. ``healthtech-lod generate``),
-loaded with their own graphs. The repository's files are validated (syntax,
-vocabulary, SHACL) unless ``validate=False``; extra files are only parsed (SHACL
-over millions of triples is not practical with pySHACL).
+extra N-Quads or TriG files (``--add``, e.g. from the benchmarks' generator,
+``python -m benchmarks.generator``), loaded with their own graphs. The
+repository's files are validated (syntax, vocabulary, SHACL) unless
+``validate=False``; extra files are only parsed (SHACL over millions of triples
+is not practical with pySHACL).
 """
 
 from __future__ import annotations

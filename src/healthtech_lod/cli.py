@@ -93,7 +93,8 @@ def validate(root: Path, fmt: str) -> None:
     "extra",
     multiple=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="An N-Quads (.nq) or TriG (.trig) file to load too, e.g. from `generate`; repeatable.",
+    help="An N-Quads (.nq) or TriG (.trig) file to load too, e.g. from `python -m "
+    "benchmarks.generator` (in a checkout); repeatable.",
 )
 @click.option("--no-validate", is_flag=True, help="Skip the repository's SHACL validation.")
 def build(root: Path, out: Path, extra: tuple[Path, ...], no_validate: bool) -> None:
@@ -221,43 +222,6 @@ def _check_address(host: str, port: int) -> None:
     except OSError as err:
         reason = "in use" if err.errno == errno.EADDRINUSE else err.strerror or str(err)
         raise click.ClickException(f"cannot listen on {host}:{port}: {reason}") from err
-
-
-@main.command()
-@click.option(
-    "--organisations",
-    "-n",
-    type=click.IntRange(min=10),
-    required=True,
-    help="How many organisations (about 67 statements each, everything included).",
-)
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    required=True,
-    help="Output file: .nq (N-Quads) or .trig (TriG), one graph per source; .ttl, one graph.",
-)
-@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same bytes.")
-def generate(organisations: int, out: Path, seed: int) -> None:
-    """Write a synthetic ecosystem, for benchmarks (same vocabulary and shapes as the data).
-
-    1 500 organisations give about 100 k statements, 15 000 about 1 M, 150 000 about 10 M.
-    """
-    from .generate import FORMATS, progress_total, write_ecosystem
-
-    if out.suffix not in FORMATS:
-        raise click.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--out")
-    with click.progressbar(
-        length=progress_total(organisations),
-        label=f"Generating {organisations} organisations",
-        file=sys.stderr,
-        hidden=organisations < 5000,
-    ) as bar:
-        try:
-            count = write_ecosystem(out, organisations, seed=seed, on_progress=bar.update)
-        except OSError as err:
-            raise _failure(err) from err
-    click.echo(f"{count} statements ({count / organisations:.1f} per organisation) in {out}")
 
 
 @main.command("export-static")
