@@ -98,3 +98,31 @@ def test_real_documents_expand_to_their_turtle(real_client: FlaskClient) -> None
         expanded = jsonld_graph(real_client, real_client.get(f"{path}.jsonld").data)
         assert len(turtle) > 10
         assert isomorphic(expanded, turtle), path
+
+
+@pytest.mark.parametrize(
+    "iri",
+    [
+        "https://w3id.org/lu-healthtech/id/a;b",  # pyld's relative form drops ;b
+        "https://w3id.org/lu-healthtech/id/x//y",  # and empty segments
+        "https://w3id.org/lu-healthtech/id#f",  # a path-prefix of the base, with a fragment
+        "https://w3id.org",  # a host without a path
+        "https://w3id.org/lu-healthtech/id/a:b",  # read back as a compact IRI
+        "https://w3id.org/lu-healthtech/id/q?x=1",
+        "http://example.org:8080/x",
+    ],
+)
+def test_every_iri_reads_back_from_the_compacted_document(iri: str) -> None:
+    """A document's IRIs are relative to its base only where a JSON-LD reader gets the
+    same IRI back; otherwise all are absolute."""
+    base = "https://w3id.org/lu-healthtech/id/"
+    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    statements = [
+        ox.Triple(
+            ox.NamedNode(base + "s"), ox.NamedNode("https://schema.org/url"), ox.NamedNode(iri)
+        ),
+        ox.Triple(ox.NamedNode(iri), label, ox.Literal("x")),
+    ]
+    document = jsonld.compact(statements, base, None)
+    read = pyld_jsonld.to_rdf(document, {"format": "application/n-quads"})
+    assert f"<{iri}> <{label.value}>" in read, read

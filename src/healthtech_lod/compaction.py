@@ -339,6 +339,23 @@ class Compactor:
             self._bases[base] = parsed
         return parsed
 
+    def resolves_against(self, base: str) -> bool:
+        """Whether this writer makes references relative to ``base`` (pyld does the
+        documents whose base it does not)."""
+        try:
+            self._base(base)
+        except UnsupportedError:
+            return False
+        return True
+
+    def relative_reference(self, iri: str, base: str) -> str | None:
+        """``iri`` as this writer (and pyld) would write it relative to ``base``, or
+        None where it writes no relative reference."""
+        try:
+            return self._relative(iri, base)
+        except UnsupportedError:
+            return None
+
     def _relative(self, iri: str, base: str) -> str:
         """``iri`` relative to ``base`` as pyld's ``unresolve`` writes it (the IRIs
         are those ``jsonld._relative_safe`` lets through: no dot segments, no port)."""

@@ -16,11 +16,12 @@ relative references such as ``"voicemed"``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import pyoxigraph as ox
 from pyld import jsonld
@@ -71,8 +72,7 @@ def compact(
     ``compact`` would (an RDF list, a named graph…) is compacted by pyld.
     """
     statements = list(statements)
-    relative = all(_relative_safe(iri) for iri in _node_iris(statements))
-    relative_to = base if relative else None
+    relative_to = relative_base(statements, base)
     try:
         body = _compactor().compact(statements, relative_to, first)
     except UnsupportedError:
@@ -167,6 +167,33 @@ def _relative_safe(iri: str) -> bool:
         or ".." in segments
         or parts.port is not None
     )
+
+
+def relative_base(statements: Sequence[Statement], base: str) -> str | None:
+    """``base`` if every IRI of ``statements`` can be written relative to it and read
+    back unchanged; None if the document must hold absolute IRIs only."""
+    iris = _node_iris(statements)
+    if all(_relative_safe(iri) and _resolves_back(iri, base) for iri in iris):
+        return base
+    return None
+
+
+@lru_cache(maxsize=1 << 16)
+def _resolves_back(iri: str, base: str) -> bool:
+    """Whether the relative reference written for ``iri`` resolves against ``base`` to
+    ``iri`` again (RFC 3986), and a JSON-LD reader takes it for a relative reference
+    (no ``:`` before its first ``/``, ``?`` or ``#``). pyld's relative form drops
+    ``;`` parameters and empty segments and mistakes some IRIs under the base's path;
+    a document holding such an IRI is written with absolute IRIs only."""
+    if not _compactor().resolves_against(base):
+        return True  # such a document goes to pyld whole, as before
+    reference = _compactor().relative_reference(iri, base)
+    if reference is None:  # one the writer does not make relative: all stay absolute
+        return False
+    if reference == iri:  # another scheme or host: written absolute anyway
+        return True
+    head = re.split(r"[/?#]", reference, maxsplit=1)[0]
+    return ":" not in head and urljoin(base, reference) == iri
 
 
 def dumps(data: dict[str, Any] | list[Any]) -> bytes:
