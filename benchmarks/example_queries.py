@@ -2,7 +2,7 @@
 service, against issue 15's target of 100 ms each.
 
     .venv/bin/python benchmarks/example_queries.py /work/scale/10m-built
-    .venv/bin/python benchmarks/example_queries.py BUILT --queries old-queries.ttl
+    .venv/bin/python benchmarks/example_queries.py BUILT --queries old.ttl --only events,…
 
 For each example query (``sh:select``, in position order), from a queries file (default:
 this checkout's data/queries.ttl, so that a rewrite can be timed against the texts the
@@ -68,8 +68,11 @@ def main() -> None:
     parser.add_argument("--queries", type=Path, default=QUERIES_FILE)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--cap", type=float, default=60.0, help="seconds per query")
+    parser.add_argument("--only", default="", help="comma-separated query names (default: all)")
     args = parser.parse_args()
     queries = examples(args.queries)
+    if args.only:
+        queries = [q for q in queries if q.name in args.only.split(",")]
     results: dict[str, dict[str, tuple[str, int | None]]] = {q.name: {} for q in queries}
 
     local = OxigraphEngine(args.built / "store", args.cap, union=False)
