@@ -8,7 +8,8 @@ SPARQL JSON, measured inside the engine's own process.
 
 - ``ServiceEngine``: `healthtech-lod serve --store DIR` (POST form to /sparql);
 - ``OxigraphEngine``: pyoxigraph in a child process, the same built store opened with
-  ``Store.read_only``, queried with ``use_default_graph_as_union=True``;
+  ``Store.read_only``, queried with ``use_default_graph_as_union=True`` (or, with
+  ``union=False``, over the store's default graph, as the service queries it);
 - ``RdflibEngine``: rdflib's in-memory ``Dataset(default_union=True)`` in a child process,
   loaded from the build's N-Quads dump;
 - ``HttpEngine``: any SPARQL endpoint over HTTP (rdflib-endpoint, Virtuoso).
@@ -347,7 +348,7 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
-def _oxigraph_child(conn: Connection, timeout: float, store_path: str) -> None:
+def _oxigraph_child(conn: Connection, timeout: float, store_path: str, union: bool) -> None:
     import pyoxigraph as ox
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -362,7 +363,7 @@ def _oxigraph_child(conn: Connection, timeout: float, store_path: str) -> None:
         _, text, count = request
         try:
             began = time.perf_counter()
-            body = store.query(text, use_default_graph_as_union=True).serialize(
+            body = store.query(text, use_default_graph_as_union=union).serialize(
                 format=ox.QueryResultsFormat.JSON
             )
             ms = (time.perf_counter() - began) * 1000
@@ -373,10 +374,13 @@ def _oxigraph_child(conn: Connection, timeout: float, store_path: str) -> None:
 
 
 class OxigraphEngine(ChildEngine):
+    """``union=False`` queries the store's own default graph, as the service does (the
+    build writes the set union of the named graphs there)."""
+
     target = staticmethod(_oxigraph_child)
 
-    def __init__(self, store_path: Path, timeout: float) -> None:
-        super().__init__("pyoxigraph", (str(store_path),), timeout, grace=5)
+    def __init__(self, store_path: Path, timeout: float, union: bool = True) -> None:
+        super().__init__("pyoxigraph", (str(store_path), union), timeout, grace=5)
 
 
 class _AlarmError(Exception):

@@ -1,0 +1,118 @@
+"""The example queries of data/queries.ttl on a built dataset: in process and through the
+service, against issue 15's target of 100 ms each.
+
+    .venv/bin/python benchmarks/example_queries.py /work/scale/10m-built
+    .venv/bin/python benchmarks/example_queries.py BUILT --queries old.ttl --only events,…
+
+For each example query (``sh:select``, in position order), from a queries file (default:
+this checkout's data/queries.ttl, so that a rewrite can be timed against the texts the
+dataset was built with):
+
+- in process: the built store opened with ``pyoxigraph.Store.read_only`` in a child
+  process, queried over its default graph (the union of the named graphs, as the service
+  queries it), the answer written as SPARQL JSON;
+- through the service: ``healthtech-lod serve --store BUILT`` on a free loopback port
+  (RATE_LIMIT and MAX_QUERIES_PER_CLIENT off, QUERY_TIMEOUT = --cap), POSTed as a form to
+  /sparql over one kept-alive connection, the client's time to the last byte.
+
+Each is run once to warm up, then --repeats times; the median is reported. Every text is
+made unique by a trailing comment, so that no answer cache serves it. A query past --cap
+seconds is reported as a timeout and not run again on that side. Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from deref import ServiceServer  # noqa: E402
+from engines import Engine, HttpEngine, OxigraphEngine, unique  # noqa: E402
+from mix import QUERIES_FILE, Query, examples  # noqa: E402
+
+TARGET_MS = 100.0
+
+
+def timed(engine: Engine, query: Query, repeats: int) -> tuple[str, int | None]:
+    """The median in ms (or what went wrong) of ``repeats`` runs after one warm-up,
+    and the number of rows."""
+    warm = engine.run(unique(query.text, "warm-up"), count=True)
+    if warm.timeout:
+        return "timeout", None
+    if warm.error is not None:
+        return f"error: {warm.error[:80]}", None
+    times = []
+    for n in range(repeats):
+        run = engine.run(unique(query.text, f"run {n}"))
+        if run.ms is None:
+            return ("timeout" if run.timeout else f"error: {run.error}"), warm.rows
+        times.append(run.ms)
+    return f"{statistics.median(times):.1f}", warm.rows
+
+
+def verdict(*cells: str) -> str:
+    try:
+        return "met" if all(float(cell) < TARGET_MS for cell in cells) else "not met"
+    except ValueError:
+        return "not met"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("built", type=Path, help="a folder made by `healthtech-lod build`")
+    parser.add_argument("--queries", type=Path, default=QUERIES_FILE)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--cap", type=float, default=60.0, help="seconds per query")
+    parser.add_argument("--only", default="", help="comma-separated query names (default: all)")
+    args = parser.parse_args()
+    queries = examples(args.queries)
+    if args.only:
+        queries = [q for q in queries if q.name in args.only.split(",")]
+    results: dict[str, dict[str, tuple[str, int | None]]] = {q.name: {} for q in queries}
+
+    local = OxigraphEngine(args.built / "store", args.cap, union=False)
+    local.start()
+    try:
+        for query in queries:
+            results[query.name]["local"] = timed(local, query, args.repeats)
+            print(f"in process {query.name}: {results[query.name]['local']}", file=sys.stderr)
+    finally:
+        local.close()
+
+    with tempfile.TemporaryDirectory(prefix="example-queries-") as folder:
+        settings = {
+            "RATE_LIMIT": "0",
+            "MAX_QUERIES_PER_CLIENT": "0",
+            "QUERY_TIMEOUT": f"{args.cap:g}",
+            "STORE_CACHE_DIR": os.path.join(folder, "stores"),
+        }
+        server = ServiceServer(Path(folder), 2, settings, store=args.built)
+        server.start(timeout=300)
+        try:
+            remote = HttpEngine("service", server.port, "/sparql", args.cap)
+            for query in queries:
+                results[query.name]["service"] = timed(remote, query, args.repeats)
+                print(f"service {query.name}: {results[query.name]['service']}", file=sys.stderr)
+            remote.close()
+        finally:
+            server.stop()
+
+    print(f"Medians of {args.repeats} runs after one warm-up, {args.built}, {args.queries}")
+    print()
+    print("| query | rows | in process ms | service ms | under 100 ms |")
+    print("|---|---:|---:|---:|---|")
+    for query in queries:
+        local_ms, rows = results[query.name]["local"]
+        service_ms, _ = results[query.name]["service"]
+        shown = "-" if rows is None else str(rows)
+        met = verdict(local_ms, service_ms)
+        print(f"| {query.name} | {shown} | {local_ms} | {service_ms} | {met} |")
+
+
+if __name__ == "__main__":
+    main()
