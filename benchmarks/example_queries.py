@@ -62,6 +62,41 @@ def verdict(*cells: str) -> str:
         return "not met"
 
 
+def measure(
+    built: Path, queries: list[Query], repeats: int = 5, cap: float = 60.0
+) -> dict[str, dict[str, tuple[str, int | None]]]:
+    """For each query, its median in ms (or what went wrong) and its rows, in process
+    (``local``) and through the service (``service``)."""
+    results: dict[str, dict[str, tuple[str, int | None]]] = {q.name: {} for q in queries}
+    local = OxigraphEngine(built / "store", cap, union=False)
+    local.start()
+    try:
+        for query in queries:
+            results[query.name]["local"] = timed(local, query, repeats)
+            print(f"in process {query.name}: {results[query.name]['local']}", file=sys.stderr)
+    finally:
+        local.close()
+
+    with tempfile.TemporaryDirectory(prefix="example-queries-") as folder:
+        settings = {
+            "RATE_LIMIT": "0",
+            "MAX_QUERIES_PER_CLIENT": "0",
+            "QUERY_TIMEOUT": f"{cap:g}",
+            "STORE_CACHE_DIR": os.path.join(folder, "stores"),
+        }
+        server = ServiceServer(Path(folder), 2, settings, store=built)
+        server.start(timeout=300)
+        try:
+            remote = HttpEngine("service", server.port, "/sparql", cap)
+            for query in queries:
+                results[query.name]["service"] = timed(remote, query, repeats)
+                print(f"service {query.name}: {results[query.name]['service']}", file=sys.stderr)
+            remote.close()
+        finally:
+            server.stop()
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("built", type=Path, help="a folder made by `healthtech-lod build`")
@@ -73,35 +108,7 @@ def main() -> None:
     queries = examples(args.queries)
     if args.only:
         queries = [q for q in queries if q.name in args.only.split(",")]
-    results: dict[str, dict[str, tuple[str, int | None]]] = {q.name: {} for q in queries}
-
-    local = OxigraphEngine(args.built / "store", args.cap, union=False)
-    local.start()
-    try:
-        for query in queries:
-            results[query.name]["local"] = timed(local, query, args.repeats)
-            print(f"in process {query.name}: {results[query.name]['local']}", file=sys.stderr)
-    finally:
-        local.close()
-
-    with tempfile.TemporaryDirectory(prefix="example-queries-") as folder:
-        settings = {
-            "RATE_LIMIT": "0",
-            "MAX_QUERIES_PER_CLIENT": "0",
-            "QUERY_TIMEOUT": f"{args.cap:g}",
-            "STORE_CACHE_DIR": os.path.join(folder, "stores"),
-        }
-        server = ServiceServer(Path(folder), 2, settings, store=args.built)
-        server.start(timeout=300)
-        try:
-            remote = HttpEngine("service", server.port, "/sparql", args.cap)
-            for query in queries:
-                results[query.name]["service"] = timed(remote, query, args.repeats)
-                print(f"service {query.name}: {results[query.name]['service']}", file=sys.stderr)
-            remote.close()
-        finally:
-            server.stop()
-
+    results = measure(args.built, queries, args.repeats, args.cap)
     print(f"Medians of {args.repeats} runs after one warm-up, {args.built}, {args.queries}")
     print()
     print("| query | rows | in process ms | service ms | under 100 ms |")

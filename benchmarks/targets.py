@@ -33,7 +33,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import documents  # noqa: E402
+import example_queries as examples  # noqa: E402
 import fixed_cost  # noqa: E402
+import mix  # noqa: E402
 import report  # noqa: E402
 
 #: Issue 15's bound on the p50 latency of the largest size over the smallest.
@@ -89,15 +91,21 @@ def main() -> None:
     print(render(measured, args))
 
 
-def example_queries(store: Path) -> dict[str, dict[str, float]] | None:
-    """The example queries' medians in the service and in process, if the benchmark
-    for them is there."""
+def example_queries(store: Path) -> dict[str, dict[str, float | None]]:
+    """Each example query's median in ms, in the service and in process (None: it did
+    not answer within the cap)."""
+    measured = examples.measure(store, mix.examples())
+    return {
+        name: {side: _number(cell) for side, (cell, _) in sides.items()}
+        for name, sides in measured.items()
+    }
+
+
+def _number(cell: str) -> float | None:
     try:
-        import example_queries as examples  # noqa: PLC0415 - optional part of the run
-    except ImportError:
+        return float(cell)
+    except ValueError:
         return None
-    figures: dict[str, dict[str, float]] = examples.measure(store)
-    return figures
 
 
 def endpoint_ratio(results: dict[str, Any]) -> dict[str, Any] | None:
@@ -162,19 +170,16 @@ def render(measured: dict[str, Any], args: argparse.Namespace) -> str:
                 over <= fixed_cost.TARGET,
             )
         )
-    examples = measured["examples"]
-    if examples["figures"] is None:
-        targets.append(Target("example queries under 100 ms", "–", None))
-    else:
-        for query, medians in examples["figures"].items():
-            service = medians.get("service")
-            targets.append(
-                Target(
-                    f"example query `{query}` at {examples['store']}: under 100 ms",
-                    "–" if service is None else f"{service * 1000:.1f} ms",
-                    None if service is None else service < 0.1,
-                )
+    examples_run = measured["examples"]
+    for query, medians in examples_run["figures"].items():
+        service = medians.get("service")
+        targets.append(
+            Target(
+                f"example query `{query}` at {examples_run['store']}: under 100 ms",
+                "over the cap" if service is None else f"{service:.1f} ms",
+                service is not None and service < examples.TARGET_MS,
             )
+        )
     mix = measured.get("mix")
     targets.append(
         Target(
