@@ -27,6 +27,7 @@ import pyoxigraph as ox
 from pyld import jsonld
 
 from .compaction import Compactor, UnsupportedError
+from .embedding import Embedder
 from .namespaces import DCTERMS, RDF, RDFS, SCHEMA, SKOS
 from .rdf import Statement, triples
 
@@ -237,6 +238,25 @@ def embedded(
     that has one, the page's language being the first. A linked resource is embedded
     as a node with its types and name (an event's ``location`` is a Place with a
     name, not a bare IRI); blank-node values with their statements."""
+    context = embedded_context()
+    if languages:
+        context["@language"] = languages[0]
+    kept = embedded_statements(statements, iri, schema_types, languages)
+    try:
+        body = _embedder().frame(kept, iri, languages[0] if languages else None)
+    except UnsupportedError:
+        return _pyld_frame(kept, iri, context)
+    return {"@context": context, **body}
+
+
+def embedded_statements(
+    statements: Iterable[Statement],
+    iri: str,
+    schema_types: Mapping[str, Iterable[str]],
+    languages: Sequence[str] = (),
+) -> list[ox.Triple]:
+    """The statements ``embedded`` frames: the entity's own, those of its blank-node
+    values, and the schema.org types and names of it and the resources it links to."""
     subject = ox.NamedNode(iri)
     known = triples(statements)
     own = [t for t in known if t.subject == subject]
@@ -249,13 +269,28 @@ def embedded(
             ox.Triple(node, RDF_TYPE, ox.NamedNode(t)) for t in schema_types.get(node.value, ())
         ]
         kept += _name(known, node, languages)
+    return triples(kept)
+
+
+def embedded_context() -> dict[str, Any]:
+    """The context of the embedded data, without the page's ``@language``: the
+    project's prefixes, schema.org as ``@vocab``, ``url`` and ``sameAs`` as IRIs."""
     prefixes = {k: v for k, v in context_document()["@context"].items() if _is_prefix(k, v)}
     context: dict[str, Any] = {**prefixes, "@vocab": SCHEMA_ORG}
     context |= {term: {"@type": "@id"} for term in ("url", "sameAs")}  # plain URL strings
-    if languages:
-        context["@language"] = languages[0]
+    return context
+
+
+@lru_cache(maxsize=1)
+def _embedder() -> Embedder:
+    """The writer of the embedded data, made once."""
+    return Embedder(embedded_context())
+
+
+def _pyld_frame(kept: Sequence[ox.Triple], iri: str, context: dict[str, Any]) -> dict[str, Any]:
+    """``embedded``'s document framed by pyld."""
     framed: dict[str, Any] = jsonld.frame(
-        _expand(triples(kept)),
+        _expand(kept),
         {"@context": context, "@id": iri},
         {"documentLoader": _refuse_remote_documents, "embed": "@always"},
     )
