@@ -27,6 +27,7 @@ import pyoxigraph as ox
 from pyld import jsonld
 
 from .compaction import Compactor, UnsupportedError
+from .embedding import Embedder
 from .namespaces import DCTERMS, RDF, RDFS, SCHEMA, SKOS
 from .rdf import Statement, triples
 
@@ -237,9 +238,30 @@ def embedded(
     that has one, the page's language being the first. A linked resource is embedded
     as a node with its types and name (an event's ``location`` is a Place with a
     name, not a bare IRI); blank-node values with their statements."""
+    context = embedded_context()
+    if languages:
+        context["@language"] = languages[0]
+    kept = embedded_statements(statements, iri, schema_types, languages)
+    try:
+        body = _embedder().frame(kept, iri, languages[0] if languages else None)
+    except UnsupportedError:
+        return _pyld_frame(kept, iri, context)
+    return {"@context": context, **body}
+
+
+def embedded_statements(
+    statements: Iterable[Statement],
+    iri: str,
+    schema_types: Mapping[str, Iterable[str]],
+    languages: Sequence[str] = (),
+) -> list[ox.Triple]:
+    """The statements ``embedded`` frames: the entity's own, those of its blank-node
+    values, and the schema.org types and names of it and the resources it links to."""
     subject = ox.NamedNode(iri)
-    known = triples(statements)
-    own = [t for t in known if t.subject == subject]
+    known: dict[object, list[ox.Triple]] = {}  # by subject, in the order first seen
+    for t in triples(statements):
+        known.setdefault(t.subject, []).append(t)
+    own = known.get(subject, [])
     linked = {
         t.object for t in own if isinstance(t.object, ox.NamedNode) and t.predicate != RDF_TYPE
     }
@@ -249,13 +271,34 @@ def embedded(
             ox.Triple(node, RDF_TYPE, ox.NamedNode(t)) for t in schema_types.get(node.value, ())
         ]
         kept += _name(known, node, languages)
+    return triples(kept)
+
+
+def embedded_context() -> dict[str, Any]:
+    """The context of the embedded data, without the page's ``@language``: the
+    project's prefixes, schema.org as ``@vocab``, ``url`` and ``sameAs`` as IRIs."""
+    return {k: dict(v) if isinstance(v, dict) else v for k, v in _embedded_context().items()}
+
+
+@lru_cache(maxsize=1)
+def _embedded_context() -> dict[str, Any]:
+    """``embedded_context``, made once: not to be changed (callers get copies)."""
     prefixes = {k: v for k, v in context_document()["@context"].items() if _is_prefix(k, v)}
     context: dict[str, Any] = {**prefixes, "@vocab": SCHEMA_ORG}
     context |= {term: {"@type": "@id"} for term in ("url", "sameAs")}  # plain URL strings
-    if languages:
-        context["@language"] = languages[0]
+    return context
+
+
+@lru_cache(maxsize=1)
+def _embedder() -> Embedder:
+    """The writer of the embedded data, made once."""
+    return Embedder(_embedded_context())
+
+
+def _pyld_frame(kept: Sequence[ox.Triple], iri: str, context: dict[str, Any]) -> dict[str, Any]:
+    """``embedded``'s document framed by pyld."""
     framed: dict[str, Any] = jsonld.frame(
-        _expand(triples(kept)),
+        _expand(kept),
         {"@context": context, "@id": iri},
         {"documentLoader": _refuse_remote_documents, "embed": "@always"},
     )
@@ -274,8 +317,11 @@ OWL_SAME_AS = ox.NamedNode("http://www.w3.org/2002/07/owl#sameAs")
 SCHEMA_SAME_AS = ox.NamedNode(SCHEMA_ORG + "sameAs")
 
 
-def _blank_values(known: Sequence[ox.Triple], own: Sequence[ox.Triple]) -> list[ox.Triple]:
-    """The statements of the blank nodes that ``own`` reaches, to the end."""
+def _blank_values(
+    known: Mapping[object, Sequence[ox.Triple]], own: Sequence[ox.Triple]
+) -> list[ox.Triple]:
+    """The statements (``known``, by subject) of the blank nodes that ``own`` reaches,
+    to the end."""
     found: list[ox.Triple] = []
     pending = [t.object for t in own if isinstance(t.object, ox.BlankNode)]
     seen: set[ox.BlankNode] = set()
@@ -284,25 +330,24 @@ def _blank_values(known: Sequence[ox.Triple], own: Sequence[ox.Triple]) -> list[
         if node in seen:
             continue
         seen.add(node)
-        for t in known:
-            if t.subject == node:
-                found.append(t)
-                if isinstance(t.object, ox.BlankNode):
-                    pending.append(t.object)
+        for t in known.get(node, ()):
+            found.append(t)
+            if isinstance(t.object, ox.BlankNode):
+                pending.append(t.object)
     return found
 
 
 def _name(
-    known: Sequence[ox.Triple], node: ox.NamedNode, languages: Sequence[str]
+    known: Mapping[object, Sequence[ox.Triple]], node: ox.NamedNode, languages: Sequence[str]
 ) -> list[ox.Triple]:
-    """``schema:name`` from the node's label, unless it has a name of its own."""
-    if any(t.subject == node and t.predicate == SCHEMA_NAME for t in known):
+    """``schema:name`` from the node's label (``known``: statements by subject), unless
+    it has a name of its own."""
+    about = known.get(node, ())
+    if any(t.predicate == SCHEMA_NAME for t in about):
         return []
     for predicate in NAMES:
         found = [
-            t.object
-            for t in known
-            if t.subject == node and t.predicate == predicate and isinstance(t.object, ox.Literal)
+            t.object for t in about if t.predicate == predicate and isinstance(t.object, ox.Literal)
         ]
         for lang in (*languages, None):
             for literal in found:
