@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: serve test lint format validate screenshots clean
+.PHONY: serve test test-fast lint format validate screenshots clean
 
 $(BIN)/healthtech-lod: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,12 +17,19 @@ $(BIN)/healthtech-lod: pyproject.toml
 serve: $(BIN)/healthtech-lod
 	$(BIN)/healthtech-lod serve --host $(HOST) --port $(PORT)
 
-test: $(BIN)/healthtech-lod
+# The fast part of the suite: no browser, nginx, Virtuoso or started server; on every
+# core, the tests that share the repository's SHACL report on one of them.
+FAST := not e2e and not browser
+
+test: test-fast
+	$(BIN)/pytest -m "not ($(FAST))"
+
+test-fast: $(BIN)/healthtech-lod
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/healthtech-lod validate
-	$(BIN)/pytest
+	$(BIN)/pytest -m "$(FAST)" -n auto --dist loadgroup
 
 validate: $(BIN)/healthtech-lod
 	$(BIN)/healthtech-lod validate

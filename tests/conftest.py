@@ -24,7 +24,7 @@ from healthtech_lod import validation
 from healthtech_lod.app import create_app
 from healthtech_lod.dataset import REPO_ROOT, load_rdflib
 from healthtech_lod.namespaces import ID
-from healthtech_lod.rdf import to_rdflib_term
+from healthtech_lod.rdf import from_rdflib, to_rdflib_term
 from healthtech_lod.validation import Report
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -46,6 +46,9 @@ def make_app(tmp_path_factory: pytest.TempPathFactory) -> MakeApp:
             # Tests send many queries from one address; tests/test_limits.py sets its own.
             "RATE_LIMIT": 0,
             "MAX_QUERIES_PER_CLIENT": 0,
+            # One query worker (a process of its own, 0.2 s of CPU to start) is enough
+            # for tests that do not run queries side by side; those set their own.
+            "QUERY_WORKERS": 1,
             **overrides,
         }
         return create_app(config)
@@ -97,11 +100,33 @@ def without_self_description(served: Graph, document: str) -> Graph:
     return served
 
 
+def isomorphic(first: Graph, second: Graph) -> bool:
+    """Whether two graphs are the same up to blank-node labels, by Oxigraph's
+    canonicalisation (what rdflib.compare.isomorphic answers, 10-50 times faster on
+    the description and the documents)."""
+
+    def canonical(graph: Graph) -> ox.Dataset:
+        dataset = ox.Dataset(ox.Quad(*triple) for triple in from_rdflib(graph))
+        dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+        return dataset
+
+    return len(first) == len(second) and canonical(first) == canonical(second)
+
+
 def union(dataset: Dataset) -> Graph:
     graph = Graph()
     for s, p, o, _ in dataset.quads((None, None, None, None)):
         graph.add((s, p, o))
     return graph
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``make test`` runs the fast part with ``-n auto --dist
+    loadgroup``) every test that takes ``repository_report`` runs in one worker, so
+    pySHACL validates the full data once per run, not once per worker."""
+    for item in items:
+        if "repository_report" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("repository_report"))
 
 
 @pytest.fixture(scope="session")

@@ -23,12 +23,11 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
-from conftest import parse_graphs, union
+from conftest import isomorphic, parse_graphs, union
 from flask import Flask
 from programs import NODE_CLIENTS, require_node, require_node_package
 from pyld import jsonld
 from rdflib import Graph, Literal, URIRef
-from rdflib.compare import isomorphic
 from rdflib.query import Result
 from rdflib.term import Node
 from server import serving

@@ -11,11 +11,10 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
-from conftest import jsonld_graphs
+from conftest import isomorphic, jsonld_graphs
 from flask import Flask
 from pyld import jsonld as pyld
 from rdflib import Graph
-from rdflib.compare import isomorphic
 
 from benchmarks.generator import write_ecosystem
 from healthtech_lod import compaction, jsonld

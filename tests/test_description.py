@@ -6,11 +6,10 @@ import html
 from collections import Counter
 
 import pytest
-from conftest import BROWSER, FIXTURES, MakeApp, jsonld_graph
+from conftest import BROWSER, FIXTURES, MakeApp, isomorphic, jsonld_graph
 from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, XSD
 
 from healthtech_lod import downloads

@@ -8,11 +8,10 @@ import json
 
 import pyoxigraph as ox
 import pytest
-from conftest import FIXTURES, MakeApp, jsonld_graphs, parse_graphs, union
+from conftest import FIXTURES, MakeApp, isomorphic, jsonld_graphs, parse_graphs, union
 from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph
-from rdflib.compare import isomorphic
 
 from healthtech_lod import downloads, dumps
 from healthtech_lod.dataset import REPO_ROOT, dataset_files, load_rdflib

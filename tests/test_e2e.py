@@ -8,9 +8,8 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, isomorphic
 from rdflib import Graph, Literal
-from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS
 from server import serving
 from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper

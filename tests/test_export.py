@@ -17,11 +17,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import BROWSER, jsonld_graph
+from conftest import BROWSER, isomorphic, jsonld_graph
 from flask import Flask
 from programs import require_program
 from rdflib import Graph
-from rdflib.compare import isomorphic
 from server import free_port, stop, wait_until_up
 from werkzeug.test import TestResponse
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
-from conftest import jsonld_graph
+from conftest import isomorphic, jsonld_graph
 from flask.testing import FlaskClient
 from pyld import jsonld as pyld_jsonld
 from rdflib import Graph
-from rdflib.compare import isomorphic
 from rdflib.namespace import RDFS
 
 from healthtech_lod import jsonld

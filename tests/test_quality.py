@@ -89,14 +89,6 @@ def test_fixture_data_conforms(client: FlaskClient) -> None:
     assert "<tbody>" not in page
 
 
-def test_real_data_conforms(real_client: FlaskClient) -> None:
-    page = html(real_client)
-    assert "Conforms: yes" in page and "no violations" in page
-    graph = report_graph(real_client)
-    assert set(graph.objects(None, SH.conforms)) == {Literal(True)}
-    assert not list(graph.subjects(RDF.type, SH.ValidationResult))
-
-
 def test_turtle_report_is_a_shacl_validation_report(broken_app: Flask) -> None:
     graph = report_graph(broken_app.test_client())
     reports = list(graph.subjects(RDF.type, SH.ValidationReport))

@@ -10,6 +10,7 @@ from conftest import (
     BROWSER,
     MakeApp,
     check_html,
+    isomorphic,
     jsonld_graph,
     parse_graphs,
     without_self_description,
@@ -18,7 +19,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from pyld import jsonld
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
-from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 from werkzeug.test import TestResponse
 

@@ -12,11 +12,10 @@ from collections.abc import Callable
 
 import pyoxigraph as ox
 import pytest
-from conftest import BROWSER, MakeApp, check_html, jsonld_graph, merged, parse_graphs
+from conftest import BROWSER, MakeApp, check_html, isomorphic, jsonld_graph, merged, parse_graphs
 from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.compare import isomorphic
 from rdflib.namespace import RDFS
 from werkzeug.test import TestResponse
 
@@ -953,7 +952,7 @@ def test_every_query_worker_busy_is_503_with_retry_after(make_app: MakeApp) -> N
 
     def runaway() -> None:
         started.set()
-        app.test_client().get("/sparql", query_string={"query": RUNAWAY, "timeout": "3"})
+        app.test_client().get("/sparql", query_string={"query": RUNAWAY, "timeout": "2"})
 
     thread = threading.Thread(target=runaway)
     thread.start()
@@ -979,6 +978,7 @@ def test_the_service_description_states_every_limit(make_app: MakeApp) -> None:
         MAX_ANSWER_BYTES=4096,
         MAX_QUERY_NESTING=12,
         MAX_QUERIES_PER_CLIENT=3,
+        QUERY_WORKERS=2,
     ).test_client()
     graph = Graph().parse(
         data=client.get("/sparql", headers={"Accept": "text/turtle"}).text, format="turtle"

@@ -15,11 +15,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from conftest import BROWSER, FIXTURES, MakeApp, jsonld_graph, parse_graphs
+from conftest import BROWSER, FIXTURES, MakeApp, isomorphic, jsonld_graph, parse_graphs
 from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph
-from rdflib.compare import isomorphic
 from virtuoso import require_virtuoso, virtuoso
 
 from healthtech_lod.build import build

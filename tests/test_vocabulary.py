@@ -10,10 +10,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import BROWSER, FIXTURES, check_html, without_self_description
+from conftest import BROWSER, FIXTURES, check_html, isomorphic, without_self_description
 from flask.testing import FlaskClient
 from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, XSD
 
 from healthtech_lod.dataset import REPO_ROOT, load_rdflib
