@@ -18,7 +18,7 @@ serve: $(BIN)/healthtech-lod
 	$(BIN)/healthtech-lod serve --host $(HOST) --port $(PORT)
 
 # The fast part of the suite: no browser, nginx, Virtuoso or started server; on every
-# core, the tests that share the repository's SHACL report on one of them.
+# core (pytest-xdist).
 FAST := not e2e and not browser
 
 test: test-fast
@@ -29,7 +29,7 @@ test-fast: $(BIN)/healthtech-lod
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/healthtech-lod validate
-	$(BIN)/pytest -m "$(FAST)" -n auto --dist loadgroup
+	$(BIN)/pytest -m "$(FAST)" -n auto
 
 validate: $(BIN)/healthtech-lod
 	$(BIN)/healthtech-lod validate

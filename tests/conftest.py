@@ -3,7 +3,10 @@ and the validation report of the real data."""
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import pickle
 import re
 import subprocess
 from collections.abc import Callable, Iterator
@@ -38,11 +41,17 @@ MakeApp = Callable[..., Flask]
 def make_app(tmp_path_factory: pytest.TempPathFactory) -> MakeApp:
     """Build an app over the fixture repository; keyword arguments override settings."""
 
+    # Under pytest-xdist each worker has a folder in one temporary folder of the run:
+    # the workers share their builds there (the cache lets the first build win).
+    run_folder = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        run_folder = run_folder.parent
+
     def make(**overrides: Any) -> Flask:
         config = {
             "TESTING": True,
             "DATA_ROOT": str(FIXTURES),
-            "STORE_CACHE_DIR": str(tmp_path_factory.getbasetemp() / "stores"),
+            "STORE_CACHE_DIR": str(run_folder / "stores"),
             # Tests send many queries from one address; tests/test_limits.py sets its own.
             "RATE_LIMIT": 0,
             "MAX_QUERIES_PER_CLIENT": 0,
@@ -120,20 +129,23 @@ def union(dataset: Dataset) -> Graph:
     return graph
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (``make test`` runs the fast part with ``-n auto --dist
-    loadgroup``) every test that takes ``repository_report`` runs in one worker, so
-    pySHACL validates the full data once per run, not once per worker."""
-    for item in items:
-        if "repository_report" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("repository_report"))
-
-
 @pytest.fixture(scope="session")
-def repository_report() -> Report:
+def repository_report(tmp_path_factory: pytest.TempPathFactory) -> Report:
     """The repository's own data validated (pySHACL over the full data takes seconds):
-    once per test run, shared by every test about the unchanged repository."""
-    return validation.validate_repository(REPO_ROOT)
+    once per test run, shared by every test about the unchanged repository. Under
+    pytest-xdist (``make test`` runs the fast part on every core) the first worker
+    to need it validates, under a lock, and the others read its report."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return validation.validate_repository(REPO_ROOT)
+    shared = tmp_path_factory.getbasetemp().parent / "repository-report.pickle"
+    with open(shared.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if shared.exists():
+            report: Report = pickle.loads(shared.read_bytes())
+            return report
+        report = validation.validate_repository(REPO_ROOT)
+        shared.write_bytes(pickle.dumps(report))
+        return report
 
 
 @contextmanager

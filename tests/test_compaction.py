@@ -112,9 +112,9 @@ def real_documents(real_app: Flask) -> list[Document]:
 
 @pytest.fixture(scope="session")
 def generated_store(tmp_path_factory: pytest.TempPathFactory) -> DatasetStore:
-    """40 generated organisations (``benchmarks.generator``), in a store in memory."""
+    """20 generated organisations (``benchmarks.generator``), in a store in memory."""
     path = tmp_path_factory.mktemp("generated") / "generated.trig"
-    write_ecosystem(path, 40)
+    write_ecosystem(path, 20)
     store = ox.Store()
     store.bulk_load(path=str(path), format=ox.RdfFormat.TRIG)
     version = DatasetVersion("generated", datetime(2026, 1, 1, tzinfo=UTC))
@@ -148,7 +148,7 @@ def test_every_document_of_the_fixtures_is_written_as_pyld_writes_it(app: Flask)
 def test_generated_documents_are_written_as_pyld_writes_them(
     generated_documents: list[Document],
 ) -> None:
-    assert len(generated_documents) > 300
+    assert len(generated_documents) > 200
     for iri, statements in generated_documents:
         assert_as_pyld(statements, iri)
 

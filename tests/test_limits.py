@@ -101,7 +101,7 @@ def test_one_client_cannot_hold_every_query_worker(make_app: MakeApp) -> None:
     assert ask("192.0.2.1", "ASK {}").status_code == 200  # the query workers are up
     answers: dict[str, TestResponse] = {}
     runaway = threading.Thread(
-        target=lambda: answers.update(runaway=ask("192.0.2.1", RUNAWAY, timeout="2"))
+        target=lambda: answers.update(runaway=ask("192.0.2.1", RUNAWAY, timeout="1"))
     )
     runaway.start()
     for _ in range(3000):  # until the runaway holds a query worker

@@ -952,7 +952,7 @@ def test_every_query_worker_busy_is_503_with_retry_after(make_app: MakeApp) -> N
 
     def runaway() -> None:
         started.set()
-        app.test_client().get("/sparql", query_string={"query": RUNAWAY, "timeout": "2"})
+        app.test_client().get("/sparql", query_string={"query": RUNAWAY, "timeout": "1"})
 
     thread = threading.Thread(target=runaway)
     thread.start()

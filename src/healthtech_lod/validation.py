@@ -11,7 +11,7 @@ already in memory (tests/shapes/ holds small graphs checked with it).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -174,15 +174,24 @@ def undefined_terms(data: Graph, ontology: Graph) -> dict[URIRef, set[URIRef]]:
 
 
 def shacl_results(
-    data: Graph, shapes: Graph, subject_files: Mapping[Node, set[str]] | None = None
+    data: Graph,
+    shapes: Graph,
+    subject_files: Mapping[Node, set[str]] | None = None,
+    focus_nodes: Sequence[URIRef] | None = None,
 ) -> tuple[bool, Graph, list[Violation]]:
     """Run pySHACL over ``data`` (no inference, advanced features, warnings allowed):
     whether it conforms, the validation report graph and one :class:`Violation` per
     result (of any severity), each naming the files of ``subject_files`` that state
-    its focus node."""
+    its focus node. With ``focus_nodes``, only those nodes are checked (against the whole
+    of ``data``)."""
     files = subject_files or {}
     conforms, report_graph, _ = shacl_validate(
-        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
+        data,
+        shacl_graph=shapes,
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+        focus_nodes=list(focus_nodes) if focus_nodes is not None else None,
     )
     violations: list[Violation] = []
     for result in report_graph.subjects(RDF.type, SH.ValidationResult):
@@ -210,11 +219,13 @@ def validate_graph(
     ontology: Graph,
     shapes: Graph,
     subject_files: Mapping[Node, set[str]] | None = None,
+    focus_nodes: Sequence[URIRef] | None = None,
 ) -> Report:
     """Validate ``data`` with ``ontology`` mixed in (so ``sh:targetClass`` reaches
     subclasses) against ``shapes``, reading no file: every ``lht:`` term used that
-    the ontology does not define, then pySHACL. ``subject_files`` names the files
-    stating each subject, for the violations' ``files``."""
+    the ontology does not define, then pySHACL (only on ``focus_nodes`` when
+    it is given). ``subject_files`` names the files stating each subject, for the
+    violations' ``files``."""
     union = Graph()
     union += data
     union += ontology
@@ -233,7 +244,7 @@ def validate_graph(
                 )
             )
 
-    conforms, report_graph, results = shacl_results(union, shapes, files)
+    conforms, report_graph, results = shacl_results(union, shapes, files, focus_nodes)
     violations.extend(results)
     violations.sort(key=lambda v: (v.files, v.focus, v.path or "", v.message))
     return Report(
