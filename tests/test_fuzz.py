@@ -14,7 +14,7 @@ hypothesis reports each distinct crash separately).
 
 Hypothesis keeps no example database and writes its caches to a temporary folder:
 running these tests leaves the repository untouched. ``FUZZ_MAX_EXAMPLES`` (an
-environment variable) sets the number of examples of each test: 100 by default,
+environment variable) sets the number of examples of each test: 50 by default,
 so that the fast part of ``make test`` stays quick; ``.ci/run`` asks for 400.
 """
 
@@ -49,7 +49,7 @@ if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
     set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "healthtech-lod-hypothesis")
 
 FUZZ = settings(
-    max_examples=int(os.environ.get("FUZZ_MAX_EXAMPLES", "100")),
+    max_examples=int(os.environ.get("FUZZ_MAX_EXAMPLES", "50")),
     # Queries run in worker processes: their first start and a page's first render
     # take longer than hypothesis's default 200 ms deadline.
     deadline=None,
