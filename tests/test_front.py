@@ -301,8 +301,9 @@ def test_clients_that_do_not_read_their_answers_hold_no_thread(server: str) -> N
     try:
         # Without the loop sending answers, each of the 8 threads blocks writing
         # to a client that never reads, and these wait behind them. The first
-        # waits for the answers to be made (about 200 MB written in all).
-        for timeout in (20, 2.5, 2.5, 2.5, 2.5):
+        # waits for the answers to be made (about 200 MB written in all; 20 s was
+        # once not enough on a busy machine), the next ones for nothing.
+        for timeout in (60, 2.5, 2.5, 2.5, 2.5):
             with urllib.request.urlopen(f"{server}/health", timeout=timeout) as response:
                 assert response.status == 200
     finally:
