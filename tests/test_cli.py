@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import FIXTURES, fails_in_one_line
 
+import healthtech_lod.server
 from healthtech_lod.cli import main
 from healthtech_lod.dataset import fill_default_graph, load_oxigraph
 
@@ -334,15 +335,30 @@ SERVE_FAILURES = {
 }
 
 
+#: Refused before the service is set up (options, address): checked in this process.
+#: The others open the data first and are run as the real command.
+REFUSED_BEFORE_START = {
+    "port-out-of-range",
+    "no-workers",
+    "unknown-host",
+    "backend-not-a-url",
+    "public-url-not-http",
+}
+
+
 @pytest.mark.parametrize(
-    ("root", "args", "expected"), list(SERVE_FAILURES.values()), ids=list(SERVE_FAILURES)
+    ("name", "root", "args", "expected"),
+    [(name, *failure) for name, failure in SERVE_FAILURES.items()],
+    ids=list(SERVE_FAILURES),
 )
 def test_serve_says_why_in_one_line(
+    name: str,
     root: str,
     args: tuple[str, ...],
     expected: tuple[str, ...],
     inputs: dict[str, Path],
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from server import free_port
 
@@ -351,7 +367,16 @@ def test_serve_says_why_in_one_line(
     filled = fill(tuple(a.replace("{closed}", closed) for a in args), inputs, tmp_path)
     if "--port" not in filled:
         filled += ["--port", str(free_port())]
-    result = run("serve", *filled, env=fixture_settings(data, tmp_path))
+    env = fixture_settings(data, tmp_path)
+    if name in REFUSED_BEFORE_START:
+
+        def start(**settings: object) -> None:
+            raise AssertionError(f"the service was started with {settings}")
+
+        monkeypatch.setattr(healthtech_lod.server, "run", start)
+        result = invoke("serve", *filled, env=env)
+    else:
+        result = run("serve", *filled, env=env)
     fails_in_one_line(result, *expected)
 
 
