@@ -15,41 +15,22 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import mix  # noqa: E402
 import pyoxigraph as ox  # noqa: E402
 from jsonld_documents import summary, timed  # noqa: E402
+from pyld_only import pages_by_pyld  # noqa: E402
 
-from healthtech_lod import compaction, jsonld  # noqa: E402
+from healthtech_lod import jsonld  # noqa: E402
 from healthtech_lod.app import create_app  # noqa: E402
 from healthtech_lod.negotiation import languages  # noqa: E402
 from healthtech_lod.opening import get_store  # noqa: E402
 from healthtech_lod.pages import embedded_data  # noqa: E402
 
 HTML = {"Accept": "text/html"}
-
-
-class _Declines:
-    """An embedder that leaves every page to pyld."""
-
-    def frame(self, *args: Any) -> dict[str, Any]:
-        raise compaction.UnsupportedError("benchmark: pyld frames every page")
-
-
-@contextmanager
-def by_pyld() -> Iterator[None]:
-    original = jsonld._embedder
-    jsonld._embedder = lambda: _Declines()  # type: ignore[assignment,return-value]
-    try:
-        yield
-    finally:
-        jsonld._embedder = original
 
 
 def main() -> None:
@@ -73,13 +54,13 @@ def main() -> None:
     times: dict[str, list[float]] = {"embedding.py": [], "pyld": []}
     for slug in slugs:  # warm-up: store pages, templates, the caches of terms and IRIs
         get(slug)
-        with by_pyld():
+        with pages_by_pyld():
             get(slug)
     for _ in range(args.rounds):
         for slug in slugs:
             ms, ours = timed(lambda: get(slug))  # noqa: B023
             times["embedding.py"].append(ms)
-            with by_pyld():
+            with pages_by_pyld():
                 ms, theirs = timed(lambda: get(slug))  # noqa: B023
             times["pyld"].append(ms)
             assert ours == theirs, slug
@@ -96,7 +77,7 @@ def main() -> None:
             for page in pages:
                 ms, ours = timed(lambda: embedded_data(*page))  # noqa: B023
                 alone["embedding.py"].append(ms)
-                with by_pyld():
+                with pages_by_pyld():
                     ms, theirs = timed(lambda: embedded_data(*page))  # noqa: B023
                 alone["pyld"].append(ms)
                 assert jsonld.dumps(ours) == jsonld.dumps(theirs)

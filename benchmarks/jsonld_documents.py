@@ -19,8 +19,7 @@ import argparse
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,30 +27,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import mix  # noqa: E402
 import pyoxigraph as ox  # noqa: E402
+from pyld_only import documents_by_pyld  # noqa: E402
 
-from healthtech_lod import compaction, jsonld  # noqa: E402
+from healthtech_lod import jsonld  # noqa: E402
 from healthtech_lod.app import create_app  # noqa: E402
 from healthtech_lod.negotiation import BY_KEY  # noqa: E402
 from healthtech_lod.opening import get_store  # noqa: E402
 from healthtech_lod.rdf import triples  # noqa: E402
 from healthtech_lod.responses import described, entity_base  # noqa: E402
-
-
-class _Declines:
-    """A compactor that leaves every document to pyld."""
-
-    def compact(self, *args: Any) -> dict[str, Any]:
-        raise compaction.UnsupportedError("benchmark: pyld writes every document")
-
-
-@contextmanager
-def by_pyld() -> Iterator[None]:
-    original = jsonld._compactor
-    jsonld._compactor = lambda: _Declines()  # type: ignore[assignment,return-value]
-    try:
-        yield
-    finally:
-        jsonld._compactor = original
 
 
 def summary(name: str, times: list[float]) -> str:
@@ -91,13 +74,13 @@ def main() -> None:
     times: dict[str, list[float]] = {"compaction.py": [], "pyld": [], "Turtle": []}
     for slug in slugs:  # warm-up: store pages, the caches of terms and IRIs
         get(slug, jsonld_type), get(slug, turtle)
-        with by_pyld():
+        with documents_by_pyld():
             get(slug, jsonld_type)
     for _ in range(args.rounds):
         for slug in slugs:
             ms, ours = timed(lambda: get(slug, jsonld_type))  # noqa: B023
             times["compaction.py"].append(ms)
-            with by_pyld():
+            with documents_by_pyld():
                 ms, theirs = timed(lambda: get(slug, jsonld_type))  # noqa: B023
             times["pyld"].append(ms)
             assert ours == theirs, slug
@@ -123,7 +106,7 @@ def main() -> None:
 
                 ms, ours = timed(write)
                 alone["compaction.py"].append(ms)
-                with by_pyld():
+                with documents_by_pyld():
                     ms, theirs = timed(write)
                 alone["pyld"].append(ms)
                 assert jsonld.dumps(ours) == jsonld.dumps(theirs)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from typing import Any
 
 import pyoxigraph as ox
@@ -14,6 +13,7 @@ from flask import Flask
 from pyld.jsonld import JsonLdError
 from test_compaction import generated_store, served_entities
 
+from benchmarks.pyld_only import pages_by_pyld
 from healthtech_lod import compaction, jsonld
 from healthtech_lod.opening import get_store
 from healthtech_lod.store import DatasetStore
@@ -28,24 +28,6 @@ __all__ = ["generated_store"]  # the fixture, shared with test_compaction.py
 #: What ``jsonld.embedded`` is given for one page: statements, entity, schema.org
 #: types by IRI and the page's languages (its own first).
 Page = tuple[list[ox.Quad], str, dict[str, list[str]], list[str]]
-
-
-class _Declines:
-    """An embedder that leaves every page to pyld."""
-
-    def frame(self, *args: Any) -> dict[str, Any]:
-        raise compaction.UnsupportedError("pyld frames every page")
-
-
-@contextmanager
-def by_pyld() -> Iterator[None]:
-    """``jsonld.embedded`` as it was before embedding.py: pyld frames every page."""
-    original = jsonld._embedder
-    jsonld._embedder = lambda: _Declines()  # type: ignore[assignment,return-value]
-    try:
-        yield
-    finally:
-        jsonld._embedder = original
 
 
 def page_languages(first: str) -> list[str]:
@@ -81,7 +63,7 @@ def written(page: Page) -> dict[str, Any]:
 def check(page: Page, app: Flask | None = None) -> bool:
     """``jsonld.embedded`` gives pyld's framed document, to the byte: True when
     embedding.py wrote it, False when it went to pyld."""
-    with by_pyld():
+    with pages_by_pyld():
         theirs = jsonld.embedded(*page)
     public = jsonld.embedded(*page)
     assert public == theirs, page[1]
@@ -240,7 +222,7 @@ def test_an_iri_that_reads_as_a_compact_iri_goes_to_pyld() -> None:
         )
         with pytest.raises(compaction.UnsupportedError):
             written(page)
-        with by_pyld(), pytest.raises(JsonLdError, match="compact framed output"):
+        with pages_by_pyld(), pytest.raises(JsonLdError, match="compact framed output"):
             jsonld.embedded(*page)
         with pytest.raises(JsonLdError, match="compact framed output"):
             jsonld.embedded(*page)
