@@ -1,4 +1,8 @@
-"""The `healthtech-lod` command: thin wrappers around the library."""
+"""The `healthtech-lod` command: thin wrappers around the library.
+
+Each command imports what it runs inside its function, not for a cycle (nothing imports
+this module) but so that `--help` and a mistyped option answer in 0.17 s instead of the
+0.6 s it takes to import Flask, pySHACL and the service."""
 
 from __future__ import annotations
 
