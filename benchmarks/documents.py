@@ -9,9 +9,9 @@ warm-up pass. The documents are every ``/doc/{slug}`` of the sitemap, or with
 ``--store`` 200 generated organisations spread over the whole dataset (documents of the
 same shape at every size; the first request of each pays its writing, in the warm-up).
 Prints one Markdown row per route: requests per second, p50, the share of the trivial
-route's throughput and issue 15's target (60 %), and the connections each gunicorn
-worker held. ``--json FILE`` keeps every figure. Standard library, wrk (Debian) and the
-package.
+route's throughput and issue 15's target (60 %), the connections each gunicorn
+worker held and how many workers were replaced during each measured run. ``--json
+FILE`` keeps every figure. Standard library, wrk (Debian) and the package.
 
     .venv/bin/python benchmarks/documents.py [--store BUILT] [--seconds 10] [--rounds 2]
 """
@@ -74,8 +74,11 @@ def main() -> None:
     )
     reference = statistics.median(run["rps"] for run in figures["trivial"])
     print(f"{documents} documents, wrk {args.connections} connections, {args.seconds:g} s runs")
-    print("| route | requests/s | p50 ms | share of the trivial route | 60 % | per worker |")
-    print("|---|---:|---:|---:|---|---|")
+    print(
+        "| route | requests/s | p50 ms | share of the trivial route | 60 % | per worker "
+        "| workers replaced |"
+    )
+    print("|---|---:|---:|---:|---|---|---|")
     for name, runs in figures.items():
         rps = statistics.median(run["rps"] for run in runs)
         p50 = statistics.median(run["p50_ms"] for run in runs)
@@ -83,8 +86,10 @@ def main() -> None:
         note = f" ({errors} errors)" if errors else ""
         mark = "" if name == "trivial" else ("met" if rps >= TARGET * reference else "not met")
         spread = " / ".join(str(run["connections_per_worker"]) for run in runs)
+        replaced = " / ".join(str(run["workers_replaced"]) for run in runs)
         print(
-            f"| {name} | {rps:.0f} | {p50:.2f} | {rps / reference:.0%}{note} | {mark} | {spread} |"
+            f"| {name} | {rps:.0f} | {p50:.2f} | {rps / reference:.0%}{note} | {mark} "
+            f"| {spread} | {replaced} |"
         )
     print()
     print(f"First request of a document (its writing), median of {FIRST_SAMPLE}, one client:")
@@ -151,11 +156,19 @@ def one_run(
     warmup: float,
 ) -> dict[str, Any]:
     """A warm-up run (long enough for every worker to write every document it is asked
-    for), then the measured run, with its connections per gunicorn worker."""
+    for), then the measured run, with its connections per gunicorn worker and the number
+    of gunicorn workers replaced during it (past WEB_WORKER_MAX_RSS: a replaced worker
+    starts with an empty document cache and writes its documents again)."""
     wrk(server.port, paths, accept, warmup, connections)
+    workers = gunicorn_workers(server)
+    figures = wrk(server.port, paths, accept, seconds, connections, workers=workers)
+    figures["workers_replaced"] = len(set(workers) - set(gunicorn_workers(server)))
+    return figures
+
+
+def gunicorn_workers(server: ServiceServer | TrivialServer) -> list[int]:
     assert server.process is not None
-    workers = [p.pid for p in processes(server.process.pid) if p.role == "gunicorn worker"]
-    return wrk(server.port, paths, accept, seconds, connections, workers=workers)
+    return [p.pid for p in processes(server.process.pid) if p.role == "gunicorn worker"]
 
 
 def first_requests(port: int, paths: list[str], accept: str) -> float:
