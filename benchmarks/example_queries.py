@@ -13,7 +13,9 @@ dataset was built with):
   queries it), the answer written as SPARQL JSON;
 - through the service: ``healthtech-lod serve --store BUILT`` on a free loopback port
   (RATE_LIMIT and MAX_QUERIES_PER_CLIENT off, QUERY_TIMEOUT = --cap), POSTed as a form to
-  /sparql over one kept-alive connection, the client's time to the last byte.
+  /sparql over one kept-alive connection, the client's time to the last byte;
+- with ``--virtuoso``, in Virtuoso (`virtuoso.py`, the engine the issue reports the heavy
+  generic queries against) loaded from the build's N-Quads dump, asked the same way.
 
 Each is run once to warm up, then --repeats times; the median is reported. Every text is
 made unique by a trailing comment, so that no answer cache serves it. A query past --cap
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -31,6 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import virtuoso  # noqa: E402
 from deref import ServiceServer  # noqa: E402
 from engines import Engine, HttpEngine, OxigraphEngine, unique  # noqa: E402
 from mix import QUERIES_FILE, Query, examples  # noqa: E402
@@ -63,10 +67,15 @@ def verdict(*cells: str) -> str:
 
 
 def measure(
-    built: Path, queries: list[Query], repeats: int = 5, cap: float = 60.0
+    built: Path,
+    queries: list[Query],
+    repeats: int = 5,
+    cap: float = 60.0,
+    with_virtuoso: bool = False,
 ) -> dict[str, dict[str, tuple[str, int | None]]]:
     """For each query, its median in ms (or what went wrong) and its rows, in process
-    (``local``) and through the service (``service``)."""
+    (``local``), through the service (``service``) and, ``with_virtuoso``, in Virtuoso
+    (``virtuoso``)."""
     results: dict[str, dict[str, tuple[str, int | None]]] = {q.name: {} for q in queries}
     local = OxigraphEngine(built / "store", cap, union=False)
     local.start()
@@ -94,7 +103,34 @@ def measure(
             remote.close()
         finally:
             server.stop()
+        if with_virtuoso:
+            in_virtuoso(built, queries, repeats, cap, Path(folder) / "virtuoso", results)
     return results
+
+
+def in_virtuoso(
+    built: Path,
+    queries: list[Query],
+    repeats: int,
+    cap: float,
+    work: Path,
+    results: dict[str, dict[str, tuple[str, int | None]]],
+) -> None:
+    """Time ``queries`` in Virtuoso loaded from the build's N-Quads dump (its default
+    graph the union of the named graphs, as run.py sets it up)."""
+    server = virtuoso.Virtuoso(work, max_seconds=int(cap))
+    try:
+        print("loading Virtuoso", file=sys.stderr)
+        server.load(built / "downloads" / "healthtech-lod.nq.gz")
+        server.restart()
+        engine = HttpEngine("virtuoso", server.http_port, "/sparql", cap)
+        for query in queries:
+            results[query.name]["virtuoso"] = timed(engine, query, repeats)
+            print(f"virtuoso {query.name}: {results[query.name]['virtuoso']}", file=sys.stderr)
+        engine.close()
+    finally:
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def main() -> None:
@@ -104,21 +140,27 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--cap", type=float, default=60.0, help="seconds per query")
     parser.add_argument("--only", default="", help="comma-separated query names (default: all)")
+    parser.add_argument("--virtuoso", action="store_true", help="time them in Virtuoso too")
     args = parser.parse_args()
     queries = examples(args.queries)
     if args.only:
         queries = [q for q in queries if q.name in args.only.split(",")]
-    results = measure(args.built, queries, args.repeats, args.cap)
+    results = measure(args.built, queries, args.repeats, args.cap, args.virtuoso)
     print(f"Medians of {args.repeats} runs after one warm-up, {args.built}, {args.queries}")
     print()
-    print("| query | rows | in process ms | service ms | under 100 ms |")
-    print("|---|---:|---:|---:|---|")
+    extra = " Virtuoso ms (rows) |" if args.virtuoso else ""
+    print(f"| query | rows | in process ms | service ms | under 100 ms |{extra}")
+    print("|---|---:|---:|---:|---|" + ("---:|" if args.virtuoso else ""))
     for query in queries:
         local_ms, rows = results[query.name]["local"]
         service_ms, _ = results[query.name]["service"]
         shown = "-" if rows is None else str(rows)
         met = verdict(local_ms, service_ms)
-        print(f"| {query.name} | {shown} | {local_ms} | {service_ms} | {met} |")
+        line = f"| {query.name} | {shown} | {local_ms} | {service_ms} | {met} |"
+        if args.virtuoso:
+            virtuoso_ms, virtuoso_rows = results[query.name]["virtuoso"]
+            line += f" {virtuoso_ms} ({'-' if virtuoso_rows is None else virtuoso_rows}) |"
+        print(line)
 
 
 if __name__ == "__main__":

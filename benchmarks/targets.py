@@ -11,7 +11,9 @@ documents of 200 generated organisations, then `/`, `/dataset`, `/def`,
 `/context.jsonld` and `/browse`) against the trivial route, ROUNDS rounds; on the store
 named for the fixed cost (``--fixed-cost``, default the second), `fixed_cost.py` measures a
 fast query's cost over pyoxigraph in process; on the largest store, `example_queries.py`
-times every example query of data/queries.ttl in the service. The p50 latency ratio
+times every example query of data/queries.ttl in the service (with ``--virtuoso``, in
+Virtuoso too: the issue reports its heavy generic case among them, ``people-and-roles``,
+against Virtuoso instead of the 100 ms bound). The p50 latency ratio
 compares the largest store with the smallest, round by round (the noise is the spread of
 the ratios). The ratio to rdflib-endpoint comes from a results file of `run.py` when one is
 given (it loads 1 M statements into rdflib, which takes longer than this run may).
@@ -42,6 +44,9 @@ import report  # noqa: E402
 P50_RATIO = 1.3
 #: Issue 15's bound on the whole mix's time, rdflib-endpoint over the service, at 1 M.
 ENDPOINT_RATIO = 20.0
+#: The example queries issue 15 calls heavy generic cases (over everything): reported
+#: against Virtuoso rather than held to the 100 ms bound.
+HEAVY = frozenset({"people-and-roles"})
 
 
 @dataclass
@@ -49,9 +54,12 @@ class Target:
     name: str
     figure: str
     met: bool | None  # None: not measured in this run
+    reported: bool = False  # a heavy generic case, reported against Virtuoso
 
     @property
     def mark(self) -> str:
+        if self.reported:
+            return "reported against Virtuoso"
         return {True: "met", False: "not met", None: "not measured"}[self.met]
 
 
@@ -65,6 +73,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=300, help="runs of each fast query")
     parser.add_argument("--mix-json", type=Path, help="a results file of run.py")
+    parser.add_argument(
+        "--virtuoso", action="store_true", help="time the example queries in Virtuoso too"
+    )
     parser.add_argument("--json", type=Path, help="write every figure to this file")
     args = parser.parse_args()
     stores = dict(item.split("=", 1) for item in args.store)
@@ -83,7 +94,10 @@ def main() -> None:
     }
     largest = list(stores)[-1]
     print(f"example queries at {largest}", file=sys.stderr)
-    measured["examples"] = {"store": largest, "figures": example_queries(Path(stores[largest]))}
+    measured["examples"] = {
+        "store": largest,
+        "figures": example_queries(Path(stores[largest]), args.virtuoso),
+    }
     if args.mix_json:
         measured["mix"] = endpoint_ratio(json.loads(args.mix_json.read_text()))
     if args.json:
@@ -91,14 +105,15 @@ def main() -> None:
     print(render(measured, args))
 
 
-def example_queries(store: Path) -> dict[str, dict[str, float | None]]:
-    """Each example query's median in ms, in the service and in process (None: it did
-    not answer within the cap)."""
-    measured = examples.measure(store, mix.examples())
-    return {
-        name: {side: _number(cell) for side, (cell, _) in sides.items()}
-        for name, sides in measured.items()
-    }
+def example_queries(store: Path, with_virtuoso: bool) -> dict[str, dict[str, Any]]:
+    """Each example query's median in ms and its rows, in process, in the service and
+    (``with_virtuoso``) in Virtuoso; None: it did not answer within the cap."""
+    measured = examples.measure(store, mix.examples(), with_virtuoso=with_virtuoso)
+    figures: dict[str, dict[str, Any]] = {}
+    for name, sides in measured.items():
+        figures[name] = {side: _number(cell) for side, (cell, _) in sides.items()}
+        figures[name]["rows"] = {side: rows for side, (_, rows) in sides.items()}
+    return figures
 
 
 def _number(cell: str) -> float | None:
@@ -175,11 +190,22 @@ def render(measured: dict[str, Any], args: argparse.Namespace) -> str:
     examples_run = measured["examples"]
     for query, medians in examples_run["figures"].items():
         service = medians.get("service")
+        figure = "over the cap" if service is None else f"{service:.1f} ms"
+        rows = medians.get("rows", {})
+        if rows.get("service") is not None:
+            figure += f" ({rows['service']} rows)"
+        if "virtuoso" in medians:
+            virtuoso = medians["virtuoso"]
+            shown = "over the cap" if virtuoso is None else f"{virtuoso:.1f} ms"
+            figure += f"; Virtuoso {shown} ({rows.get('virtuoso', '-')} rows)"
+        heavy = query in HEAVY and "virtuoso" in medians
         targets.append(
             Target(
-                f"example query `{query}` at {examples_run['store']}: under 100 ms",
-                "over the cap" if service is None else f"{service:.1f} ms",
+                f"example query `{query}` at {examples_run['store']}: "
+                + ("reported against Virtuoso" if heavy else "under 100 ms"),
+                figure,
                 service is not None and service < examples.TARGET_MS,
+                reported=heavy,
             )
         )
     mix = measured.get("mix")
@@ -192,9 +218,12 @@ def render(measured: dict[str, Any], args: argparse.Namespace) -> str:
     )
     lines = ["| target | figure | |", "|---|---|---|"]
     lines += [f"| {t.name} | {t.figure} | {t.mark} |" for t in targets]
-    met = sum(t.met is True for t in targets)
+    met = sum(t.met is True and not t.reported for t in targets)
+    reported = sum(t.reported for t in targets)
     lines.append("")
-    lines.append(f"{met} of {len(targets)} met.")
+    held = len(targets) - reported
+    also = f"; {reported} reported against Virtuoso, as the issue asks" if reported else ""
+    lines.append(f"{met} of {held} met{also}.")
     return "\n".join(lines)
 
 
