@@ -33,7 +33,7 @@ from . import (
     sparql,
     vocabulary,
 )
-from .config import defaults
+from .config import check, defaults
 
 CORS_METHODS = "GET, HEAD, POST, OPTIONS"
 CORS_EXPOSED = (
@@ -99,7 +99,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def settings(config: Mapping[str, Any] | None = None) -> Config:
-    """The settings in force: defaults, then the environment, then ``config``."""
+    """The settings in force: defaults, then the environment, then ``config``.
+    Raises SettingsError for a numeric setting out of its range (config.check)."""
     resolved = Config(Path(__file__).parent)
     resolved.from_mapping(defaults())
     resolved.from_prefixed_env("HEALTHTECH_LOD")
@@ -107,6 +108,7 @@ def settings(config: Mapping[str, Any] | None = None) -> Config:
         resolved.from_mapping(config)
     if not resolved["BASE_URI"].endswith("/"):
         resolved["BASE_URI"] += "/"
+    check(resolved)
     return resolved
 
 

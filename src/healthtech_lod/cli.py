@@ -107,11 +107,15 @@ def build(root: Path, out: Path, extra: tuple[Path, ...], no_validate: bool) -> 
     from .app import settings
     from .build import BuildError
     from .build import build as build_folder
+    from .config import SettingsError
     from .dataset import DatasetSyntaxError
 
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise click.BadParameter(f"{out} exists and is not an empty folder", param_hint="--out")
-    config = settings()
+    try:
+        config = settings()
+    except SettingsError as err:
+        raise _failure(err) from err
     total = sum(path.stat().st_size for path in extra)
     with click.progressbar(
         length=max(total, 1), label="Loading extra files", file=sys.stderr, hidden=not extra
@@ -177,6 +181,7 @@ def serve(
 ) -> None:
     """Serve the dataset: SPARQL endpoint, entity documents, downloads."""
     from .build import BuildError
+    from .config import SettingsError
     from .dataset import DatasetSyntaxError
     from .hosts import public_url as parse_public_url
     from .remote import RemoteError
@@ -205,7 +210,7 @@ def serve(
             dev=dev,
             backend=backend,
         )
-    except (BuildError, DatasetSyntaxError, RemoteError, OSError) as err:
+    except (BuildError, DatasetSyntaxError, RemoteError, SettingsError, OSError) as err:
         raise _failure(err) from err
 
 
@@ -254,6 +259,7 @@ def export_static(
     (new or empty), with FOLDER/nginx.conf serving them as the live service does."""
     from .app import settings
     from .build import BuildError
+    from .config import SettingsError
     from .dataset import DatasetSyntaxError
     from .export import export_static as write_export
     from .static_site import ExportError
@@ -269,7 +275,7 @@ def export_static(
             listen=listen,
             announce=lambda step: click.echo(f"{step}…", err=True),
         )
-    except (BuildError, ExportError, DatasetSyntaxError, OSError) as err:
+    except (BuildError, ExportError, DatasetSyntaxError, SettingsError, OSError) as err:
         raise _failure(err) from err
     click.echo(
         f"Exported {site.files} files for {site.base_url}/ into {folder}; serve them with: "

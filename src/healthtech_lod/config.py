@@ -8,6 +8,8 @@ Every setting is documented in ``docs/configuration.md``.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from typing import Any
 
 from .dataset import REPO_ROOT
@@ -144,3 +146,73 @@ DEFAULTS: dict[str, Any] = {
 
 def defaults() -> dict[str, Any]:
     return dict(DEFAULTS)
+
+
+class SettingsError(ValueError):
+    """A setting whose value the service cannot use; the message names the setting,
+    its environment variable, what it must be and what it was."""
+
+
+#: The numeric settings: whether a whole number, the smallest value allowed, the
+#: largest (None: no bound), and whether None ("no limit") is allowed.
+NUMBERS: dict[str, tuple[bool, float, float | None, bool]] = {
+    "MAX_QUERY_LENGTH": (True, 1, None, False),
+    "MAX_ACCEPT_LENGTH": (True, 1, None, False),
+    "MAX_ACCEPT_ENTRIES": (True, 1, None, False),
+    "MAX_QUERY_NESTING": (True, 1, None, True),
+    "MAX_CONTENT_LENGTH": (True, 0, None, True),
+    "HTML_MAX_ROWS": (True, 0, None, False),
+    "CACHE_MAX_AGE": (True, 0, None, False),
+    "QUERY_TIMEOUT": (False, 0.001, None, False),
+    "MIN_QUERY_TIMEOUT": (False, 0.001, None, False),
+    "QUERY_WORKERS": (True, 1, None, False),
+    "QUERY_QUEUE_TIMEOUT": (False, 0, None, False),
+    "MAX_RESULT_ROWS": (True, 0, None, False),
+    "MAX_ANSWER_BYTES": (True, 0, None, False),
+    "QUERY_WORKER_MEMORY": (True, 1, None, True),
+    "QUERY_WORKER_MAX_RSS": (True, 1, None, True),
+    "WEB_WORKER_MAX_RSS": (True, 1, None, True),
+    "RATE_LIMIT": (True, 0, None, False),
+    "REQUEST_TIMEOUT": (False, 0.001, None, False),
+    "MAX_HEADER_BYTES": (True, 1, None, False),
+    "RESPONSE_BUFFER_BYTES": (True, 0, None, False),
+    "RESPONSE_SPOOL_BYTES": (True, 0, None, False),
+    "SEND_TIMEOUT": (False, 0.001, None, False),
+    "WORKER_CONNECTIONS": (True, 1, None, False),
+    "MAX_QUERIES_PER_CLIENT": (True, 0, None, False),
+    "SERVER_THREADS": (True, 1, None, False),
+    "DOCUMENT_CACHE_BYTES": (True, 0, None, False),
+    "RESULT_CACHE_BYTES": (True, 0, None, False),
+    "QUALITY_MAX_TRIPLES": (True, 0, None, False),
+    "RECONCILE_MAX_QUERIES": (True, 1, None, False),
+    "SITEMAP_MAX_URLS": (True, 1, 50_000, False),
+    "TRUSTED_PROXIES": (True, 0, None, False),
+}
+
+
+def check(settings: Mapping[str, Any]) -> None:
+    """Raise SettingsError for the first numeric setting of ``settings`` that is not
+    a number in its range (environment variables are read as JSON: ``abc`` stays a
+    string), so that a wrong value stops the service at start with one clear line
+    rather than a traceback in every worker, or a limit that silently misbehaves."""
+    for name, (whole, least, most, optional) in NUMBERS.items():
+        value = settings.get(name)
+        if value is None and optional:
+            continue
+        if _in_range(value, whole, least, most):
+            continue
+        kind = "a whole number" if whole else "a number"
+        bounds = f"at least {least:g}" if most is None else f"from {least:g} to {most:g}"
+        also = " (or null: no limit)" if optional else ""
+        raise SettingsError(
+            f"{name} (environment variable HEALTHTECH_LOD_{name}) must be {kind}, "
+            f"{bounds}{also}; it is {value!r}."
+        )
+
+
+def _in_range(value: object, whole: bool, least: float, most: float | None) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if whole and not isinstance(value, int):
+        return False
+    return math.isfinite(value) and value >= least and (most is None or value <= most)
