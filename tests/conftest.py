@@ -9,7 +9,7 @@ import os
 import pickle
 import re
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
@@ -270,3 +270,13 @@ def fails_in_one_line(result: subprocess.CompletedProcess[str], *expected: str) 
     for fragment in expected:
         assert fragment in lines[-1], f"{fragment!r} not in {lines[-1]!r}"
     return lines[-1]
+
+
+def comparable(rows: Iterable[Sequence[str | None]]) -> list[tuple[str, ...]]:
+    """Rows of one query from two engines, as both may rightly write them: unbound and
+    "" alike (a GROUP_CONCAT of nothing), the parts of a concatenation in order (their
+    order is the engine's), the rows sorted."""
+    return sorted(
+        tuple("" if value is None else ", ".join(sorted(value.split(", "))) for value in row)
+        for row in rows
+    )

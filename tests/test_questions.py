@@ -1,17 +1,20 @@
 """The ten questions of data/queries.ttl return their expected answers.
 
 The queries are read from the dataset itself (graph/queries) and run on
-pyoxigraph over the union of the named graphs, as the service runs them.
+pyoxigraph over the union of the named graphs, as the service runs them; and in
+rdflib, where a user of the dumps may run them, with the same rows.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
 import pyoxigraph as ox
 import pytest
+from conftest import comparable
 
-from healthtech_lod.dataset import REPO_ROOT, fill_default_graph, load_oxigraph
+from healthtech_lod.dataset import REPO_ROOT, fill_default_graph, load_oxigraph, load_rdflib
 from healthtech_lod.namespaces import ID
 
 Row = dict[str, str]
@@ -49,6 +52,27 @@ def answers(store: ox.Store) -> dict[str, list[Row]]:
 
 def test_ten_questions_are_published(answers: dict[str, list[Row]]) -> None:
     assert len(answers) == 10
+
+
+def test_every_question_has_the_same_rows_in_rdflib(
+    store: ox.Store, answers: dict[str, list[Row]]
+) -> None:
+    """Over the union of the named graphs, as the dumps load into rdflib (7.6): no error
+    (GROUP_CONCAT(DISTINCT ?x) raised one where ?x was unbound) and no extra row (it
+    joined two groups as if a variable each binds with BIND were not shared, so
+    `disagreements` found 13 where there are 3)."""
+    dataset = load_rdflib(REPO_ROOT)
+    dataset.default_union = True
+    for solution in store.query(QUESTIONS):
+        query = solution["query"].value.removeprefix(str(ID))
+        with warnings.catch_warnings():  # rdflib's query of its union warns of its own API
+            warnings.simplefilter("ignore", DeprecationWarning)
+            rows = list(dataset.query(solution["text"].value))
+        theirs = [
+            [None if v is None else str(v).removeprefix(str(ID)) for v in row] for row in rows
+        ]
+        ours = [list(row.values()) for row in answers[query]]
+        assert comparable(theirs) == comparable(ours), query
 
 
 def pioneers(rows: list[Row]) -> None:

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 import pytest
-from conftest import BROWSER, FIXTURES, MakeApp, isomorphic, jsonld_graph, parse_graphs
+from conftest import BROWSER, FIXTURES, MakeApp, comparable, isomorphic, jsonld_graph, parse_graphs
 from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph
@@ -253,17 +253,10 @@ def _examples() -> list[tuple[str, str]]:
     ]  # type: ignore[index,union-attr]
 
 
-def _cell(binding: dict[str, str] | None) -> str:
-    """A value as both engines may write it: unbound and "" alike (GROUP_CONCAT of
-    nothing), the parts of a concatenation in order (its order is the engine's)."""
-    if binding is None:
-        return ""
-    return ", ".join(sorted(binding["value"].split(", ")))
-
-
 def _rows(answer: dict[str, Any]) -> list[tuple[str, ...]]:
     names = answer["head"]["vars"]
-    return sorted(tuple(_cell(row.get(n)) for n in names) for row in answer["results"]["bindings"])
+    bindings = answer["results"]["bindings"]
+    return comparable([[row[n]["value"] if n in row else None for n in names] for row in bindings])
 
 
 @pytest.mark.parametrize(("name", "text"), _examples(), ids=[n for n, _ in _examples()])
