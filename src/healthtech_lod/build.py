@@ -39,7 +39,7 @@ from typing import IO, Any, cast
 
 import pyoxigraph as ox
 
-from . import __version__, dumps, name_index, sitemap, statistics
+from . import __version__, disagreements, dumps, name_index, sitemap, statistics
 from .dataset import DatasetSyntaxError, fill_default_graph, load_oxigraph
 from .dumps import Contents, file_quads
 from .rdf import sort_key
@@ -140,8 +140,11 @@ def build(
                 _load_extra(store, path, _Counting(raw, advance))
         announce("Writing the default graph: the union of the named graphs")
         fill_default_graph(store)
+        announce("Comparing every figure and single-valued property: graph/disagreements")
+        found = disagreements.add(store)
         loaded = DatasetStore(store, root, version, load_shapes(root), built.store_path)
-        contents = Contents(file_quads(root), loaded.shapes, base_uri, extra)
+        quads = sorted([*file_quads(root), *found], key=sort_key)
+        contents = Contents(quads, loaded.shapes, base_uri, extra)
         triples = _derive(loaded, built, examples, contents, announce)
         store.optimize()
         del store, loaded  # closes the database, so that every process may open it read-only

@@ -35,8 +35,9 @@ EXTRA_FORMATS = {".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG}
 @dataclass(frozen=True)
 class Contents:
     """What the files are written from: the statements of the repository's files as
-    written, sorted; extra files of the build, read as they are written out; the
-    shapes; and the base IRI (for JSON-LD)."""
+    written and of the graphs the build derives from them (graph/disagreements),
+    sorted; extra files of the build, read as they are written out; the shapes; and
+    the base IRI (for JSON-LD)."""
 
     quads: list[ox.Quad]
     shapes: tuple[ox.Triple, ...]
