@@ -23,9 +23,9 @@ from flask.testing import FlaskClient
 from pyld import jsonld
 from rdflib import Dataset, Graph, URIRef
 
-from healthtech_lod import validation
+from healthtech_lod import disagreements, validation
 from healthtech_lod.app import create_app
-from healthtech_lod.dataset import REPO_ROOT, load_rdflib
+from healthtech_lod.dataset import REPO_ROOT, fill_default_graph, load_oxigraph, load_rdflib
 from healthtech_lod.namespaces import ID
 from healthtech_lod.rdf import from_rdflib, to_rdflib_term
 from healthtech_lod.validation import Report
@@ -280,3 +280,15 @@ def comparable(rows: Iterable[Sequence[str | None]]) -> list[tuple[str, ...]]:
         tuple("" if value is None else ", ".join(sorted(value.split(", "))) for value in row)
         for row in rows
     )
+
+
+@pytest.fixture(scope="session")
+def findings() -> Graph:
+    """What the build finds where the repository's sources disagree (graph/disagreements):
+    in the service's data and dumps beside the files' statements."""
+    found = disagreements.find(fill_default_graph(load_oxigraph(REPO_ROOT)))
+    assert found, "the repository's sources disagree somewhere"
+    graph = Graph()
+    for quad in found:
+        graph.add(tuple(to_rdflib_term(t) for t in (quad.subject, quad.predicate, quad.object)))
+    return graph
