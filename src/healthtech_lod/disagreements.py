@@ -2,7 +2,7 @@
 
 The sources keep both claims where they disagree, each with its source (docs/model.md,
 *Provenance*). Finding them means comparing every figure and every value of a
-functional property with the others: a pass over the whole dataset (20 s at 10 M
+functional property with the others: a pass over the whole dataset (9 s at 10 M
 statements in Oxigraph), which no query plan can avoid. The build makes that pass once,
 after loading, and writes what it finds into a graph of its own, ``graph/disagreements``
 (in no source's graph: the sources do not say it, the comparison does):
