@@ -80,9 +80,7 @@ def measure(
     local = OxigraphEngine(built / "store", cap, union=False)
     local.start()
     try:
-        for query in queries:
-            results[query.name]["local"] = timed(local, query, repeats)
-            print(f"in process {query.name}: {results[query.name]['local']}", file=sys.stderr)
+        time_each(local, "local", queries, repeats, results)
     finally:
         local.close()
 
@@ -97,15 +95,26 @@ def measure(
         server.start(timeout=300)
         try:
             remote = HttpEngine("service", server.port, "/sparql", cap)
-            for query in queries:
-                results[query.name]["service"] = timed(remote, query, repeats)
-                print(f"service {query.name}: {results[query.name]['service']}", file=sys.stderr)
+            time_each(remote, "service", queries, repeats, results)
             remote.close()
         finally:
             server.stop()
         if with_virtuoso:
             in_virtuoso(built, queries, repeats, cap, Path(folder) / "virtuoso", results)
     return results
+
+
+def time_each(
+    engine: Engine,
+    side: str,
+    queries: list[Query],
+    repeats: int,
+    results: dict[str, dict[str, tuple[str, int | None]]],
+) -> None:
+    """Time every query on ``engine`` into ``results[query][side]``, saying each one."""
+    for query in queries:
+        results[query.name][side] = timed(engine, query, repeats)
+        print(f"{side} {query.name}: {results[query.name][side]}", file=sys.stderr)
 
 
 def in_virtuoso(
@@ -124,9 +133,7 @@ def in_virtuoso(
         server.load(built / "downloads" / "healthtech-lod.nq.gz")
         server.restart()
         engine = HttpEngine("virtuoso", server.http_port, "/sparql", cap)
-        for query in queries:
-            results[query.name]["virtuoso"] = timed(engine, query, repeats)
-            print(f"virtuoso {query.name}: {results[query.name]['virtuoso']}", file=sys.stderr)
+        time_each(engine, "virtuoso", queries, repeats, results)
         engine.close()
     finally:
         server.stop()

@@ -283,12 +283,21 @@ def comparable(rows: Iterable[Sequence[str | None]]) -> list[tuple[str, ...]]:
 
 
 @pytest.fixture(scope="session")
-def findings() -> Graph:
+def repository_store() -> ox.Store:
+    """The repository's data in memory as the build loads it: each file in its graph,
+    the default graph their union, and graph/disagreements (read only by the tests)."""
+    store = fill_default_graph(load_oxigraph(REPO_ROOT))
+    disagreements.add(store)
+    return store
+
+
+@pytest.fixture(scope="session")
+def findings(repository_store: ox.Store) -> Graph:
     """What the build finds where the repository's sources disagree (graph/disagreements):
     in the service's data and dumps beside the files' statements."""
-    found = disagreements.find(fill_default_graph(load_oxigraph(REPO_ROOT)))
-    assert found, "the repository's sources disagree somewhere"
+    found = repository_store.quads_for_pattern(None, None, None, disagreements.DISAGREEMENTS)
     graph = Graph()
     for quad in found:
         graph.add(tuple(to_rdflib_term(t) for t in (quad.subject, quad.predicate, quad.object)))
+    assert len(graph), "the repository's sources disagree somewhere"
     return graph

@@ -16,7 +16,7 @@ from conftest import comparable
 from rdflib import URIRef
 
 from healthtech_lod import disagreements as derived_graph
-from healthtech_lod.dataset import REPO_ROOT, fill_default_graph, load_oxigraph, load_rdflib
+from healthtech_lod.dataset import REPO_ROOT, load_rdflib
 from healthtech_lod.namespaces import ID
 from healthtech_lod.rdf import to_rdflib_term
 
@@ -38,11 +38,8 @@ def _plain(term: object) -> str:
 
 
 @pytest.fixture(scope="module")
-def store() -> ox.Store:
-    """The repository's data as the build loads it, graph/disagreements included."""
-    loaded = fill_default_graph(load_oxigraph(REPO_ROOT))
-    derived_graph.add(loaded)
-    return loaded
+def store(repository_store: ox.Store) -> ox.Store:
+    return repository_store
 
 
 @pytest.fixture(scope="module")
